@@ -1,0 +1,186 @@
+"""A polite HTTP client for feeds and article pages.
+
+Bounded concurrency overall and per host, connect/read/total timeouts, redirects followed (and a permanent
+one reported so it can be remembered), conditional GET, a streamed size cap that also stops compression
+bombs, and Retry-After understood. Errors come back as `FetchError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+
+from newsreader import __version__
+
+USER_AGENT = f"newsreader/{__version__} (terminal news reader; +https://pypi.org/project/newsreader/)"
+FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+MAX_REDIRECTS = 10
+
+
+class FetchError(Exception):
+    """A download that failed. `str()` is one line fit for a status column."""
+
+    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None,
+                 final_url: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after  #: epoch seconds before which the server asked us not to return
+        self.final_url = final_url
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    status: int
+    url: str  #: where the body came from, after redirects
+    body: bytes = b""
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+    permanent_url: str | None = None  #: set when every redirect on the way was permanent (301/308)
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Retry-After (seconds or an HTTP date) as an absolute epoch time."""
+    if not value:
+        return None
+    now = time.time() if now is None else now
+    value = value.strip()
+    if value.isdigit():
+        return now + int(value)
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return parsed.timestamp() if parsed else None
+
+
+class HttpClient:
+    """One shared httpx client with the limits every download here obeys."""
+
+    def __init__(
+        self,
+        *,
+        concurrency: int = 32,
+        per_host: int = 8,
+        timeout: float = 30.0,
+        connect_timeout: float = 10.0,
+        max_bytes: int = 16 * 1024 * 1024,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self._overall = asyncio.Semaphore(concurrency)
+        self._per_host_limit = per_host
+        self._hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(self._per_host_limit))
+        self._client = httpx.AsyncClient(
+            follow_redirects=True,
+            max_redirects=MAX_REDIRECTS,
+            timeout=httpx.Timeout(timeout, connect=connect_timeout, read=min(timeout, 20.0)),
+            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            headers={"User-Agent": USER_AGENT},
+            transport=transport,
+        )
+
+    async def __aenter__(self) -> HttpClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def get(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str = FEED_ACCEPT,
+    ) -> FetchResult:
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        host = urlsplit(url).hostname or ""
+        async with self._overall, self._hosts[host]:
+            try:
+                async with asyncio.timeout(self.timeout):
+                    return await self._get(url, headers)
+            except TimeoutError:
+                raise FetchError(f"timed out after {self.timeout:g} s") from None
+            except httpx.TooManyRedirects:
+                raise FetchError(f"too many redirects (more than {MAX_REDIRECTS})") from None
+            except httpx.ConnectTimeout:
+                raise FetchError("timed out connecting to the server") from None
+            except httpx.ReadTimeout:
+                raise FetchError("timed out waiting for the server") from None
+            except httpx.ConnectError as error:
+                raise FetchError(f"cannot connect: {_reason(error)}") from None
+            except httpx.RemoteProtocolError as error:
+                raise FetchError(f"the server broke off the response: {_reason(error)}") from None
+            except httpx.DecodingError:
+                raise FetchError("the response could not be decompressed") from None
+            except httpx.UnsupportedProtocol:
+                raise FetchError(f"unsupported URL scheme: {url.split(':', 1)[0]}") from None
+            except httpx.InvalidURL as error:
+                raise FetchError(f"invalid URL: {_reason(error)}") from None
+            except httpx.HTTPError as error:
+                raise FetchError(f"{type(error).__name__}: {_reason(error)}") from None
+
+    async def _get(self, url: str, headers: dict[str, str]) -> FetchResult:
+        async with self._client.stream("GET", url, headers=headers) as response:
+            final_url = str(response.url)
+            permanent = None
+            if response.history and all(r.status_code in (301, 308) for r in response.history):
+                permanent = final_url
+            status = response.status_code
+            if status == 304:
+                return FetchResult(status, final_url, etag=response.headers.get("etag") or headers.get("If-None-Match"),
+                                   last_modified=response.headers.get("last-modified") or headers.get("If-Modified-Since"),
+                                   permanent_url=permanent)
+            if status in (429, 503):
+                retry_after = parse_retry_after(response.headers.get("retry-after"))
+                wait = f"; retry after {max(0, int(retry_after - time.time()))} s" if retry_after else ""
+                raise FetchError(f"HTTP {status} {response.reason_phrase}{wait}", status=status, retry_after=retry_after,
+                                 final_url=permanent)
+            if status >= 400:
+                raise FetchError(f"HTTP {status} {response.reason_phrase}".strip(), status=status, final_url=permanent)
+            if status >= 300:
+                raise FetchError(f"HTTP {status}: redirect without a usable Location", status=status)
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > self.max_bytes and not response.headers.get("content-encoding"):
+                raise FetchError(f"response too large ({int(declared) // 1024} KiB; the limit is {self.max_bytes // 1024} KiB)", status=status)
+            chunks: list[bytes] = []
+            size = 0
+            # aiter_bytes yields decompressed bytes, so the cap also stops a small gzip bomb from filling memory.
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise FetchError(f"response too large (over {self.max_bytes // 1024} KiB); cut off", status=status)
+                chunks.append(chunk)
+            return FetchResult(
+                status,
+                final_url,
+                b"".join(chunks),
+                etag=response.headers.get("etag"),
+                last_modified=response.headers.get("last-modified"),
+                content_type=response.headers.get("content-type"),
+                permanent_url=permanent,
+            )
+
+
+def _reason(error: Exception) -> str:
+    text = str(error).strip() or type(error).__name__
+    return " ".join(text.split())[:200]

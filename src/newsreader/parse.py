@@ -1,0 +1,217 @@
+"""feedparser output -> plain, tagged entries ready for the cache.
+
+This runs in worker processes (see `ParserPool`), so everything here is a plain function of bytes in and
+picklable dataclasses out.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import feedparser
+
+from newsreader.text import html_to_text, safe_line, safe_text
+
+
+class ParseError(Exception):
+    """The body is not a feed we can read."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedEntry:
+    key: str  #: identity within its feed: guid, else link, else a hash of title and date
+    guid: str | None
+    link: str | None
+    title: str
+    author: str | None
+    published: float | None  #: UTC epoch seconds
+    updated: float | None
+    summary: str  #: plain text
+    content_html: str | None  #: the feed's full content as given (never rendered as HTML)
+    text: str  #: plain text of the richest body the feed gives
+    categories: tuple[str, ...]
+    countries: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    content_hash: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    title: str | None
+    site_url: str | None
+    entries: tuple[ParsedEntry, ...]
+    warning: str | None = None  #: feedparser recovered from ill-formed input
+
+
+@dataclass(frozen=True, slots=True)
+class ParseOptions:
+    url: str
+    content_type: str | None = None
+    pinned: tuple[str, ...] = ()  #: countries pinned by the config
+    home: str | None = None
+    tag: bool = True
+
+
+def _epoch(parsed: Any) -> float | None:
+    if not parsed:
+        return None
+    try:
+        return float(calendar.timegm(parsed))
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _entry_key(guid: str | None, link: str | None, title: str, published: float | None) -> str:
+    if guid:
+        return guid
+    if link:
+        return link
+    return "sha1:" + hashlib.sha1(f"{title}\x00{published}".encode()).hexdigest()
+
+
+def _content_html(entry: Any) -> str | None:
+    contents = entry.get("content") or []
+    values = [c.get("value") for c in contents if c.get("value")]
+    # Prefer HTML content over a plain-text alternative of the same item.
+    html_values = [c.get("value") for c in contents if c.get("value") and "html" in (c.get("type") or "")]
+    chosen = (html_values or values or [None])[0]
+    return chosen
+
+
+def parse_feed(body: bytes, options: ParseOptions) -> ParsedFeed:
+    """Parse one feed body; raise ParseError when it holds no feed at all."""
+    headers = {"content-location": options.url}
+    if options.content_type:
+        headers["content-type"] = options.content_type
+    # We show text, never HTML, so feedparser's HTML sanitising and URI resolution (two thirds of its time,
+    # see benchmarks/README.md) buy nothing: html_to_text drops every tag and script anyway.
+    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
+    entries_raw = parsed.get("entries") or []
+    if not parsed.get("version") and not entries_raw:
+        problem = parsed.get("bozo_exception")
+        head = body[:512].lstrip().lower()
+        if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+            raise ParseError("not a feed: the server sent an HTML page")
+        if not body.strip():
+            raise ParseError("not a feed: the response was empty")
+        detail = safe_line(str(problem)) if problem else "no RSS or Atom content"
+        raise ParseError(f"not a feed: {detail}")
+
+    tagger = _tagger() if options.tag else None
+    entries: list[ParsedEntry] = []
+    seen: set[str] = set()
+    for raw in entries_raw:
+        entry = _parse_entry(raw, options, tagger)
+        if entry.key in seen:  # a feed that repeats an item keeps the first
+            continue
+        seen.add(entry.key)
+        entries.append(entry)
+
+    warning = None
+    if parsed.get("bozo"):
+        problem = parsed.get("bozo_exception")
+        warning = safe_line(f"{type(problem).__name__}: {problem}") if problem else "ill-formed feed"
+    feed_info = parsed.get("feed") or {}
+    return ParsedFeed(
+        title=safe_line(feed_info.get("title")) or None,
+        site_url=feed_info.get("link") or None,
+        entries=tuple(entries),
+        warning=warning,
+    )
+
+
+def _parse_entry(raw: Any, options: ParseOptions, tagger: Any) -> ParsedEntry:
+    guid = (raw.get("id") or "").strip() or None
+    link = (raw.get("link") or "").strip() or None
+    title = safe_line(html_to_text(raw.get("title") or ""))
+    published = _epoch(raw.get("published_parsed")) or _epoch(raw.get("updated_parsed"))
+    updated = _epoch(raw.get("updated_parsed"))
+    summary_html = raw.get("summary") or ""
+    content_html = _content_html(raw)
+    summary = html_to_text(summary_html)
+    text = html_to_text(content_html) if content_html and content_html != summary_html else summary
+    if not summary and text:
+        summary = _first_paragraphs(text)
+    if not title:
+        title = safe_line(summary[:120]) or "(untitled)"
+    author = safe_line(raw.get("author")) or None
+    categories = tuple(
+        term for tag in raw.get("tags") or () if (term := safe_line(tag.get("term") or tag.get("label"))) and len(term) < 200
+    )
+    digest = hashlib.blake2b(digest_size=12)
+    for part in (title, link or "", summary, text, author or "", str(published)):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x00")
+    countries: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    if tagger is not None:
+        body = text if text != summary else ""
+        tags = tagger.tag(title, summary, body, categories=categories, pinned=options.pinned, home=options.home)
+        countries, mentions, regions = tags.countries, tags.mentions, tags.regions
+    return ParsedEntry(
+        key=_entry_key(guid, link, title, published),
+        guid=guid,
+        link=safe_text(link) or None,
+        title=title,
+        author=author,
+        published=published,
+        updated=updated,
+        summary=summary,
+        content_html=content_html if content_html and content_html != summary_html else None,
+        text=text,
+        categories=categories,
+        countries=countries,
+        mentions=mentions,
+        regions=regions,
+        content_hash=digest.hexdigest(),
+    )
+
+
+def _first_paragraphs(text: str, limit: int = 600) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > 0 else limit] + " …"
+
+
+def _tagger() -> Any:
+    from newsreader.geo import get_tagger
+
+    return get_tagger()
+
+
+def _warm_up() -> None:
+    """Build the tagger in a fresh worker before the first feed arrives."""
+    _tagger()
+
+
+class ParserPool:
+    """Parses feeds on every core: feedparser is pure Python and holds the GIL."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers if workers is not None else (os.cpu_count() or 1)
+        self._executor: Executor | None = None
+
+    def executor(self) -> Executor | None:
+        """A process pool, or None to parse in the caller's thread (one core, or workers=0)."""
+        if self.workers <= 1:
+            return None
+        if self._executor is None:
+            import multiprocessing
+
+            # forkserver: the caller may be a threaded Textual app, where fork is unsafe.
+            context = multiprocessing.get_context("forkserver")
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_warm_up)
+        return self._executor
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None

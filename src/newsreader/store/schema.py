@@ -1,0 +1,151 @@
+"""The cache's schema, as a numbered list of migrations.
+
+`PRAGMA user_version` holds the number of migrations applied; the `migrations` table records when each ran.
+A migration is a function of a connection, run inside one transaction with its version bump.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+
+APPLICATION_ID = 0x4E575352  # "NWSR": marks the file as ours, so a foreign SQLite file is refused
+
+
+def run_script(db: sqlite3.Connection, script: str) -> None:
+    """Run statements one by one: executescript() would COMMIT the migration's transaction first."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise SchemaError(f"incomplete SQL statement: {statement.strip()[:60]}")
+
+
+def _initial(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE migrations (
+            version INTEGER PRIMARY KEY,
+            applied_at REAL NOT NULL
+        );
+        CREATE TABLE feeds (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,          -- as in feeds.toml: the feed's identity
+            name TEXT NOT NULL,
+            title TEXT,                        -- what the feed calls itself
+            site_url TEXT,
+            fetch_url TEXT,                    -- set by a permanent redirect
+            etag TEXT,
+            last_modified TEXT,
+            http_status INTEGER,
+            last_attempt REAL,
+            last_success REAL,
+            last_error TEXT,
+            error_count INTEGER NOT NULL DEFAULT 0,
+            retry_after REAL,                  -- do not ask again before this time (429/503)
+            added_at REAL NOT NULL
+        );
+        CREATE TABLE stories (
+            id INTEGER PRIMARY KEY,
+            feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,                 -- guid, else link, else hash of title and date
+            guid TEXT,
+            link TEXT,
+            title TEXT NOT NULL,
+            author TEXT,
+            published REAL,                    -- UTC epoch seconds, as the feed says
+            updated REAL,
+            sort_at REAL NOT NULL,             -- published, but never later than first fetched
+            fetched_at REAL NOT NULL,
+            summary TEXT NOT NULL DEFAULT '',  -- plain text
+            content TEXT,                      -- the feed's content HTML, as given (never rendered)
+            text TEXT NOT NULL DEFAULT '',     -- plain text body (full article text once extracted)
+            text_source TEXT NOT NULL DEFAULT 'feed',
+            categories TEXT NOT NULL DEFAULT '',
+            content_hash TEXT NOT NULL,
+            countries TEXT NOT NULL DEFAULT '',  -- space-separated ISO codes, most central first
+            mentions TEXT NOT NULL DEFAULT '',
+            regions TEXT NOT NULL DEFAULT '',    -- '|'-separated region names
+            read INTEGER NOT NULL DEFAULT 0,
+            starred INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (feed_id, key)
+        );
+        CREATE INDEX stories_by_time ON stories (sort_at DESC, id DESC);
+        CREATE INDEX stories_by_feed ON stories (feed_id, sort_at DESC);
+        CREATE INDEX stories_unread ON stories (read, sort_at DESC);
+        CREATE INDEX stories_starred ON stories (starred) WHERE starred = 1;
+
+        -- One row per (place, story): the index the country and region filters use.
+        -- kind: 'c' country the story is about, 'm' passing mention, 'r' region.
+        CREATE TABLE story_places (
+            place TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+            rank INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (place, kind, story_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX story_places_by_story ON story_places (story_id);
+
+        CREATE VIRTUAL TABLE stories_fts USING fts5(
+            title, summary, text,
+            content = 'stories', content_rowid = 'id',
+            tokenize = 'unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER stories_fts_insert AFTER INSERT ON stories BEGIN
+            INSERT INTO stories_fts (rowid, title, summary, text) VALUES (new.id, new.title, new.summary, new.text);
+        END;
+        CREATE TRIGGER stories_fts_delete AFTER DELETE ON stories BEGIN
+            INSERT INTO stories_fts (stories_fts, rowid, title, summary, text)
+            VALUES ('delete', old.id, old.title, old.summary, old.text);
+        END;
+        CREATE TRIGGER stories_fts_update AFTER UPDATE OF title, summary, text ON stories BEGIN
+            INSERT INTO stories_fts (stories_fts, rowid, title, summary, text)
+            VALUES ('delete', old.id, old.title, old.summary, old.text);
+            INSERT INTO stories_fts (rowid, title, summary, text) VALUES (new.id, new.title, new.summary, new.text);
+        END;
+        """,
+    )
+
+
+#: version reached -> the step that reaches it from the one before
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _initial,
+}
+SCHEMA_VERSION = max(MIGRATIONS)
+
+
+class SchemaError(Exception):
+    pass
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Bring the file up to SCHEMA_VERSION, one transaction per step."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise SchemaError(
+            f"the cache was written by a newer newsreader (schema {version}, this one knows {SCHEMA_VERSION})"
+        )
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        step = MIGRATIONS.get(target)
+        if step is None:
+            raise SchemaError(f"no migration to schema version {target}")
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-check under the write lock: another process may have migrated meanwhile.
+            if db.execute("PRAGMA user_version").fetchone()[0] >= target:
+                db.execute("ROLLBACK")
+                continue
+            step(db)
+            db.execute("INSERT INTO migrations (version, applied_at) VALUES (?, ?)", (target, time.time()))
+            db.execute(f"PRAGMA user_version = {target}")
+            if target == 1:
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise

@@ -1,0 +1,200 @@
+"""Refreshing the cache: fetch every feed concurrently, parse on every core, store each feed atomically.
+
+`refresh_feeds()` yields nothing itself; it calls `on_outcome` once per feed as each finishes, so the CLI
+can draw a progress bar and the reader can show progress, and one bad feed never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from enum import Enum
+
+from newsreader.fetch import FetchError, HttpClient
+from newsreader.parse import ParseError, ParseOptions, ParsedFeed, ParserPool, parse_feed
+from newsreader.store import Store, StoreError
+from newsreader.types import Config, FeedConfig
+
+#: A Retry-After this short is waited out within the run; a longer one defers the feed to a later run.
+RETRY_AFTER_WAIT_MAX = 10.0
+#: Below this many feeds, starting worker processes costs more than parsing on one core.
+PROCESS_POOL_MIN_FEEDS = 8
+
+
+class Status(str, Enum):
+    UPDATED = "updated"
+    NOT_MODIFIED = "not modified"
+    FAILED = "failed"
+    DEFERRED = "deferred"  # the server asked us to come back later (Retry-After)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOutcome:
+    feed: FeedConfig
+    status: Status
+    new: int = 0
+    updated: int = 0
+    http_status: int | None = None
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class RefreshSummary:
+    outcomes: list[FeedOutcome] = field(default_factory=list)
+    deleted: int = 0  #: stories removed by retention
+    seconds: float = 0.0
+
+    def count(self, status: Status) -> int:
+        return sum(1 for o in self.outcomes if o.status is status)
+
+    @property
+    def new(self) -> int:
+        return sum(o.new for o in self.outcomes)
+
+    @property
+    def updated(self) -> int:
+        return sum(o.updated for o in self.outcomes)
+
+    @property
+    def reached_any(self) -> bool:
+        """False when every feed failed: nothing could be fetched at all."""
+        return not self.outcomes or any(o.status is not Status.FAILED for o in self.outcomes)
+
+    def line(self) -> str:
+        parts = [
+            f"{self.count(Status.UPDATED)} updated",
+            f"{self.count(Status.NOT_MODIFIED)} not modified",
+            f"{self.count(Status.FAILED)} failed",
+        ]
+        if deferred := self.count(Status.DEFERRED):
+            parts.append(f"{deferred} deferred")
+        return f"{len(self.outcomes)} feeds: " + ", ".join(parts) + f"; {self.new} new stories ({self.seconds:.1f} s)"
+
+
+OutcomeCallback = Callable[[FeedOutcome], None]
+
+
+async def refresh_feeds(
+    store: Store,
+    config: Config,
+    *,
+    feeds: Sequence[FeedConfig] | None = None,
+    on_outcome: OutcomeCallback | None = None,
+    force: bool = False,
+    parse_workers: int | None = None,
+    client: HttpClient | None = None,
+) -> RefreshSummary:
+    """Fetch `feeds` (default: all configured) into the store. Raises StoreError only if the cache is unusable."""
+    started = time.perf_counter()
+    targets = list(config.feeds if feeds is None else feeds)
+    settings = config.settings
+    summary = RefreshSummary()
+    ids = await asyncio.to_thread(store.sync_feeds, targets)
+    pool = ParserPool(parse_workers if parse_workers is not None else (None if len(targets) >= PROCESS_POOL_MIN_FEEDS else 0))
+    own_client = client is None
+    if client is None:
+        client = HttpClient(
+            concurrency=settings.concurrency,
+            per_host=settings.per_host,
+            timeout=settings.timeout,
+            max_bytes=settings.max_feed_bytes,
+        )
+    # One writer thread: SQLite takes one writer at a time, and the event loop never waits on the disk.
+    writer = ThreadPoolExecutor(1, thread_name_prefix="newsreader-store")
+    loop = asyncio.get_running_loop()
+
+    async def one(feed: FeedConfig) -> None:
+        outcome = await _refresh_one(store, client, pool, writer, loop, ids[feed.url], feed, force)
+        summary.outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
+
+    try:
+        try:
+            # A TaskGroup cancels the other feeds if the cache itself fails: there is no point going on.
+            async with asyncio.TaskGroup() as group:
+                for feed in targets:
+                    group.create_task(one(feed))
+        except* StoreError as errors:
+            raise errors.exceptions[0] from None
+        summary.deleted = await loop.run_in_executor(writer, store.delete_older_than, settings.keep_days)
+    finally:
+        writer.shutdown(wait=True)
+        pool.close()
+        if own_client:
+            await client.aclose()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+async def _refresh_one(
+    store: Store,
+    client: HttpClient,
+    pool: ParserPool,
+    writer: ThreadPoolExecutor,
+    loop: asyncio.AbstractEventLoop,
+    feed_id: int,
+    feed: FeedConfig,
+    force: bool,
+) -> FeedOutcome:
+    state = await loop.run_in_executor(writer, store.fetch_state, feed_id)
+    if state.retry_after and state.retry_after > time.time() and not force:
+        wait = int(state.retry_after - time.time())
+        return FeedOutcome(feed, Status.DEFERRED, error=f"the server asked us to wait; next try in {wait} s")
+    try:
+        try:
+            result = await client.get(state.fetch_url, etag=state.etag, last_modified=state.last_modified)
+        except FetchError as error:
+            if error.retry_after is None or error.retry_after - time.time() > RETRY_AFTER_WAIT_MAX:
+                raise
+            await asyncio.sleep(max(0.0, error.retry_after - time.time()))
+            result = await client.get(state.fetch_url, etag=state.etag, last_modified=state.last_modified)
+    except FetchError as error:
+        await loop.run_in_executor(
+            writer,
+            lambda: store.record_error(feed_id, str(error), status=error.status, retry_after=error.retry_after,
+                                       fetch_url=error.final_url),
+        )
+        return FeedOutcome(feed, Status.FAILED, http_status=error.status, error=str(error))
+
+    if result.not_modified:
+        await loop.run_in_executor(writer, lambda: store.record_not_modified(feed_id, result.status, fetch_url=result.permanent_url))
+        return FeedOutcome(feed, Status.NOT_MODIFIED, http_status=result.status)
+
+    options = ParseOptions(url=result.url, content_type=result.content_type, pinned=feed.countries, home=feed.home)
+    try:
+        parsed: ParsedFeed = await loop.run_in_executor(pool.executor(), parse_feed, result.body, options)
+    except ParseError as error:
+        await loop.run_in_executor(writer, lambda: store.record_error(feed_id, str(error), status=result.status))
+        return FeedOutcome(feed, Status.FAILED, http_status=result.status, error=str(error))
+    except Exception as error:  # feedparser is robust, but a crash in one feed must not stop the others
+        message = f"could not parse: {type(error).__name__}: {error}"
+        await loop.run_in_executor(writer, lambda: store.record_error(feed_id, message, status=result.status))
+        return FeedOutcome(feed, Status.FAILED, http_status=result.status, error=message)
+
+    saved = await loop.run_in_executor(
+        writer,
+        lambda: store.save_feed(
+            feed_id,
+            parsed.entries,
+            status=result.status,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            fetch_url=result.permanent_url,
+            title=parsed.title,
+            site_url=parsed.site_url,
+            warning=parsed.warning if not parsed.entries else None,
+        ),
+    )
+    return FeedOutcome(feed, Status.UPDATED, new=saved.new, updated=saved.updated, http_status=result.status)
+
+
+def refresh_feeds_sync(store: Store, config: Config, **kwargs: object) -> RefreshSummary:
+    """`refresh_feeds` for callers without an event loop (the CLI, thread workers)."""
+    return asyncio.run(refresh_feeds(store, config, **kwargs))  # type: ignore[arg-type]
+
+
+__all__ = ["FeedOutcome", "RefreshSummary", "Status", "StoreError", "refresh_feeds", "refresh_feeds_sync"]

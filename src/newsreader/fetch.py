@@ -114,7 +114,8 @@ class HttpClient:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         host = urlsplit(url).hostname or ""
-        async with self._overall, self._hosts[host]:
+        # Host slot first: a task waiting for a busy host must not hold one of the overall slots meanwhile.
+        async with self._hosts[host], self._overall:
             try:
                 async with asyncio.timeout(self.timeout):
                     return await self._get(url, headers)

@@ -1,0 +1,108 @@
+"""Speed and memory of the country tagger.
+
+    python benchmarks/geo.py [--stories 20000]
+
+Measures, on one core:
+- start-up: importing newsreader.geo and building the tagger (loading places.json.gz and the
+  Aho-Corasick automaton), in a fresh interpreter; target < 0.3 s;
+- memory the tagger adds: RSS growth (Linux /proc) and tracemalloc peak; target < 60 MB;
+- throughput: tagging synthetic ~2 KB stories (title, summary, body) that name places the way
+  news does; target >= 5,000 stories/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import subprocess
+import sys
+import time
+
+FILLER = ("the of and to in a is that for on said with as was by at from it have has be an are which "
+          "officials government minister people week year new after over more than their talks "
+          "security economy report would could also its been were who not but this they other "
+          "city border police court trade deal price market energy election vote leaders").split()
+PLACES = ["Armenia", "Azerbaijan", "Russia", "Kremlin", "Ukraine", "Kyiv", "Brussels", "Paris", "Berlin",
+          "Georgia", "Atlanta", "Jordan", "Chad", "Turkey", "China", "Beijing", "Niger", "Nigeria",
+          "Guinea-Bissau", "South Sudan", "North Korea", "Washington", "White House", "Gaza",
+          "West Bank", "Kashmir", "Taiwan", "Japanese", "German", "Brazilian", "Mexico City",
+          "Lewis Hamilton", "Denzel Washington", "French fries", "Paris, Texas", "Tbilisi", "London",
+          "Britain", "UK", "U.S.", "Indian", "Native American", "Sochi", "Istanbul", "Seoul"]
+
+
+def story(rng: random.Random, size: int = 2048) -> tuple[str, str, str]:
+    def sentence(n: int, p_place: float) -> str:
+        words = [rng.choice(PLACES) if rng.random() < p_place else rng.choice(FILLER) for _ in range(n)]
+        text = " ".join(words)
+        return text[:1].upper() + text[1:] + "."
+
+    title = sentence(9, 0.2)[:-1]
+    summary = sentence(25, 0.08) + " " + sentence(15, 0.05)
+    body = []
+    length = len(title) + len(summary)
+    while length < size:
+        s = sentence(rng.randint(12, 30), 0.03)
+        body.append(s)
+        length += len(s) + 1
+    return title, summary, " ".join(body)
+
+
+def startup_in_fresh_interpreter(runs: int = 5) -> tuple[float, int, int]:
+    code = (
+        "import time, tracemalloc\n"
+        "def rss():\n"
+        "    for line in open('/proc/self/status'):\n"
+        "        if line.startswith('VmRSS:'): return int(line.split()[1]) * 1024\n"
+        "    return 0\n"
+        "base = rss()\n"
+        "t0 = time.perf_counter()\n"
+        "from newsreader.geo import get_tagger\n"
+        "get_tagger()\n"
+        "t1 = time.perf_counter()\n"
+        "print(t1 - t0, rss() - base)\n"
+    )
+    times, rss = [], []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+        times.append(float(out[0]))
+        rss.append(int(out[1]))
+    code_tm = (
+        "import tracemalloc\ntracemalloc.start()\n"
+        "from newsreader.geo import get_tagger\nget_tagger()\n"
+        "print(tracemalloc.get_traced_memory()[0])\n"
+    )
+    traced = int(subprocess.run([sys.executable, "-c", code_tm], capture_output=True, text=True,
+                                check=True).stdout.split()[0])
+    return min(times), max(rss), traced
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--stories", type=int, default=20000)
+    args = ap.parse_args()
+
+    start, rss_added, traced = startup_in_fresh_interpreter()
+    print(f"start-up (import + build, best of 5 fresh interpreters): {start * 1000:.0f} ms  (target < 300 ms)")
+    print(f"memory added by the tagger: RSS {rss_added / 2**20:.1f} MB, tracemalloc {traced / 2**20:.1f} MB"
+          "  (target < 60 MB)")
+
+    from newsreader.geo import get_tagger
+
+    tagger = get_tagger()
+    rng = random.Random(3)
+    stories = [story(rng) for _ in range(args.stories)]
+    size = sum(len(t) + len(s) + len(b) for t, s, b in stories) / len(stories)
+    tagger.tag(*stories[0])  # warm-up
+    t0 = time.perf_counter()
+    tagged = 0
+    for title, summary, text in stories:
+        tags = tagger.tag(title, summary, text)
+        tagged += bool(tags.countries)
+    elapsed = time.perf_counter() - t0
+    print(f"throughput: {len(stories)} stories of {size / 1024:.1f} KB avg in {elapsed:.2f} s = "
+          f"{len(stories) / elapsed:,.0f} stories/s, {len(stories) * size / elapsed / 2**20:.1f} MB/s"
+          f" on one core ({tagged} with countries)  (target >= 5,000 stories/s)")
+
+
+if __name__ == "__main__":
+    main()

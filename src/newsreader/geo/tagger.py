@@ -165,6 +165,14 @@ class Tagger:
                 if zone == 0 and weight >= TITLE_MIN_WEIGHT:
                     central.add(code)
 
+        if score:
+            top = max(score.values())
+            threshold = max(CENTRAL_MIN, CENTRAL_SHARE * top)
+            central.update(c for c, s in score.items() if s >= threshold)
+            if not central and top >= PROMOTE_MIN:
+                central.update(c for c, s in score.items() if s >= 0.8 * top)
+        # Categories and pinned codes are added after the threshold, so a publisher's tags never push
+        # a country the text is plainly about down to a mention.
         for category in categories:
             cat = fold(category or "")
             for h in self._matcher.find(cat):
@@ -178,12 +186,6 @@ class Tagger:
             score[code] += PINNED_SCORE
             central.add(code)
 
-        if score:
-            top = max(score.values())
-            threshold = max(CENTRAL_MIN, CENTRAL_SHARE * top)
-            central.update(c for c, s in score.items() if s >= threshold)
-            if not central and top >= PROMOTE_MIN:
-                central.update(c for c, s in score.items() if s >= 0.8 * top)
         if not central and home:
             central.add(home)
             score[home] += 0.0

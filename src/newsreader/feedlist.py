@@ -1,0 +1,401 @@
+"""Editing feeds.toml: add and remove feeds without losing the user's comments and formatting.
+
+Every change is made on the file's own text (tomlkit keeps comments, order and spacing), checked with the
+same validator that loads the config, and written atomically: a temporary file beside it, then
+`os.replace`. A change that fails anywhere writes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
+
+import tomlkit
+import tomlkit.exceptions
+from tomlkit.items import AoT, Array, Whitespace
+
+from newsreader.config import ConfigError, parse_config
+from newsreader.locations import CONFIG_FILENAME, config_directory, find_config
+from newsreader.text import safe_line
+from newsreader.types import Config, FeedConfig
+
+if TYPE_CHECKING:
+    from newsreader.store import Store
+
+#: Feed names longer than this are cut: they label a column, not a paragraph.
+MAX_NAME_LENGTH = 80
+
+NEW_FILE_HEADER = """\
+# newsreader feeds: one [[feeds]] table per feed.
+# Keys: name, url, and optionally region, countries, home, tags, fulltext, max_stories.
+# Settings go in a [settings] table (keep_days, refresh_minutes, ...).
+"""
+
+_FEEDS_HEADER = re.compile(r"^\s*\[\[\s*feeds\s*\]\]\s*(#.*)?$")
+_ANY_HEADER = re.compile(r"^\s*\[")
+_COMMENT = re.compile(r"^\s*#")
+
+
+class FeedListError(Exception):
+    """A change to feeds.toml that cannot be made. `str()` is one line."""
+
+
+class AlreadySubscribed(FeedListError):
+    def __init__(self, feed: FeedConfig, path: Path) -> None:
+        super().__init__(f"already subscribed: {feed.name} ({feed.url}) in {path}")
+        self.feed = feed
+
+
+class NoSuchFeed(FeedListError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class AddResult:
+    path: Path  #: the feeds.toml written
+    created: bool  #: the file did not exist before
+    added: tuple[FeedConfig, ...] = ()
+    skipped: tuple[tuple[FeedConfig, str], ...] = ()  #: (feed, why) for duplicates left out
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveResult:
+    path: Path
+    feed: FeedConfig  #: as it was configured
+
+
+@dataclass(frozen=True, slots=True)
+class Unsubscribed:
+    """What `unsubscribe` did: the config entry went, and the cache lost the feed's unstarred stories."""
+
+    path: Path
+    feed: FeedConfig
+    stories_deleted: int = 0
+    starred_kept: int = 0
+
+
+# -- finding things ------------------------------------------------------------------------------------
+
+
+def normalise_url(url: str) -> str:
+    """A feed URL reduced to what identifies it, for duplicate checks only (never stored).
+
+    http and https, a leading ``www.``, default ports, a trailing slash and the fragment do not make a
+    different feed.
+    """
+    url = url.strip()
+    if "://" not in url:
+        url = "http://" + url
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    port = parts.port if parts.port not in (None, 80, 443) else None
+    netloc = f"{host}:{port}" if port else host
+    path = parts.path.rstrip("/") or ""
+    return urlunsplit(("", netloc, path, parts.query, ""))
+
+
+def find_feed(feeds: Iterable[FeedConfig], url_or_name: str) -> FeedConfig | None:
+    """The feed with this name (case-insensitive) or URL (normalised), if any."""
+    feeds = list(feeds)
+    wanted = url_or_name.strip()
+    for feed in feeds:
+        if feed.name.casefold() == wanted.casefold():
+            return feed
+    if "." in wanted or "/" in wanted:
+        key = normalise_url(wanted)
+        for feed in feeds:
+            if normalise_url(feed.url) == key:
+                return feed
+    return None
+
+
+def config_path_for_writing(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Where a change goes: ``--config PATH``, else the feeds.toml in use, else a new one in the user config dir."""
+    return find_config(explicit) or config_directory() / CONFIG_FILENAME
+
+
+def unique_name(name: str, taken: Iterable[str], url: str = "") -> str:
+    """`name` made fit for a feed: one safe line, not too long, and not already taken (case-insensitive)."""
+    taken_folded = {t.casefold() for t in taken}
+    base = safe_line(name)[:MAX_NAME_LENGTH].strip() or (urlsplit(url).hostname or "feed")
+    if base.casefold() not in taken_folded:
+        return base
+    host = urlsplit(url).hostname or ""
+    if host and f"{base} ({host})".casefold() not in taken_folded:
+        return f"{base} ({host})"
+    number = 2
+    while f"{base} ({number})".casefold() in taken_folded:
+        number += 1
+    return f"{base} ({number})"
+
+
+# -- reading and writing -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _File:
+    path: Path  #: the real file (symlinks followed, so a dotfiles link stays a link)
+    text: str
+    config: Config
+    exists: bool
+    mode: int | None = field(default=None)
+
+
+def _read(path: Path) -> _File:
+    real = Path(os.path.realpath(path))
+    try:
+        raw = real.read_bytes()
+    except FileNotFoundError:
+        return _File(real, "", Config(path=str(path)), exists=False)
+    except OSError as error:
+        raise FeedListError(f"{path}: cannot read: {error.strerror or error}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FeedListError(f"{path}: not UTF-8 text; fix it before changing it") from None
+    config = parse_config(text, path)  # a broken file is reported (ConfigError), never overwritten
+    return _File(real, text, config, exists=True, mode=real.stat().st_mode & 0o7777)
+
+
+def _write_atomically(file: _File, text: str) -> None:
+    directory = file.path.parent
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{file.path.name}.", suffix=".tmp", dir=directory)
+    except OSError as error:
+        raise FeedListError(f"{file.path}: cannot write: {error.strerror or error}") from None
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        if file.mode is not None:
+            os.chmod(temporary, file.mode)
+        os.replace(temporary, file.path)
+    except OSError as error:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise FeedListError(f"{file.path}: cannot write: {error.strerror or error}") from None
+
+
+def _checked(file: _File, text: str, expected: Sequence[FeedConfig]) -> str:
+    """The new text, if it loads and holds exactly the feeds expected; settings and keys must not move."""
+    try:
+        config = parse_config(text, file.path)
+    except ConfigError as error:
+        raise FeedListError(f"the change would make {file.path} invalid ({error.problem}); nothing written") from None
+    if config.feeds != tuple(expected) or config.settings != file.config.settings or config.keys != file.config.keys:
+        raise FeedListError(f"could not change {file.path} safely; nothing written")
+    return text
+
+
+# -- adding --------------------------------------------------------------------------------------------
+
+
+def _feed_table(feed: FeedConfig, *, inline: bool = False) -> tomlkit.items.Table | tomlkit.items.InlineTable:
+    table = tomlkit.inline_table() if inline else tomlkit.table()
+    table["name"] = feed.name
+    table["url"] = feed.url
+    if feed.region:
+        table["region"] = feed.region
+    if feed.countries:
+        table["countries"] = list(feed.countries)
+    if feed.home:
+        table["home"] = feed.home
+    if feed.tags:
+        table["tags"] = list(feed.tags)
+    if feed.fulltext is not None:
+        table["fulltext"] = feed.fulltext
+    if feed.max_stories is not None:
+        table["max_stories"] = feed.max_stories
+    return table
+
+
+def _append_feeds(text: str, feeds: Sequence[FeedConfig], path: Path) -> str:
+    if text and not text.endswith("\n"):
+        text += "\n"
+    try:
+        document = tomlkit.parse(text) if text else tomlkit.document()
+    except tomlkit.exceptions.ParseError as error:  # tomllib accepted it, so this is a tomlkit limitation
+        raise FeedListError(f"{path}: cannot edit this file safely ({error}); add the feed by hand") from None
+    if not text:
+        for line in NEW_FILE_HEADER.splitlines():
+            document.add(tomlkit.comment(line.removeprefix("# ")))
+        document.add(tomlkit.nl())
+    existing = document.get("feeds")
+    if existing is None:
+        if text and not text.endswith("\n\n"):
+            document.add(tomlkit.nl())
+        tables = tomlkit.aot()
+        for feed in feeds:
+            tables.append(_feed_table(feed))
+        document["feeds"] = tables
+    elif isinstance(existing, AoT):
+        for feed in feeds:
+            if len(existing):
+                last = existing[-1].value
+                if not last.body or not isinstance(last.body[-1][1], Whitespace):
+                    last.add(tomlkit.nl())
+            existing.append(_feed_table(feed))
+    elif isinstance(existing, Array):  # feeds = [ { name = ..., url = ... }, ... ]
+        for feed in feeds:
+            existing.append(_feed_table(feed, inline=True))
+    else:
+        raise FeedListError(f"{path}: feeds must be an array of tables: [[feeds]]")
+    new_text = tomlkit.dumps(document)
+    return new_text if new_text.endswith("\n") else new_text + "\n"
+
+
+def add_feeds(config_path: str | os.PathLike[str], feeds: Sequence[FeedConfig]) -> AddResult:
+    """Add feeds to feeds.toml, skipping (and reporting) any already there or repeated in `feeds`.
+
+    Names are made unique; the file is created when missing. Raises FeedListError or ConfigError (a
+    broken file is never touched).
+    """
+    path = Path(config_path).expanduser()
+    file = _read(path)
+    configured = list(file.config.feeds)
+    by_url = {normalise_url(f.url): f for f in configured}
+    names = [f.name for f in configured]
+    added: list[FeedConfig] = []
+    skipped: list[tuple[FeedConfig, str]] = []
+    for feed in feeds:
+        url = feed.url.strip()
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            skipped.append((feed, f"not an http(s) URL: {url!r}"))
+            continue
+        key = normalise_url(url)
+        if key in by_url:
+            earlier = by_url[key]
+            where = "earlier in this list" if earlier in added else f"already subscribed as {earlier.name!r}"
+            skipped.append((feed, where))
+            continue
+        feed = replace(
+            feed,
+            url=url,
+            name=unique_name(feed.name, names, url),
+            countries=tuple(code.upper() for code in feed.countries),
+            home=feed.home.upper() if feed.home else None,
+        )
+        by_url[key] = feed
+        names.append(feed.name)
+        added.append(feed)
+    if not added:
+        return AddResult(path=file.path, created=False, skipped=tuple(skipped))
+    text = _checked(file, _append_feeds(file.text, added, path), [*configured, *added])
+    _write_atomically(file, text)
+    return AddResult(path=file.path, created=not file.exists, added=tuple(added), skipped=tuple(skipped))
+
+
+def add_feed(config_path: str | os.PathLike[str], feed: FeedConfig) -> AddResult:
+    """Add one feed; AlreadySubscribed if its URL (normalised) is configured already."""
+    result = add_feeds(config_path, [feed])
+    if not result.added:
+        reason = result.skipped[0][1] if result.skipped else "nothing to add"
+        if reason.startswith("already subscribed"):
+            existing = find_feed(_read(Path(config_path).expanduser()).config.feeds, feed.url)
+            if existing is not None:
+                raise AlreadySubscribed(existing, result.path)
+        raise FeedListError(f"{feed.url}: {reason}")
+    return result
+
+
+# -- removing ------------------------------------------------------------------------------------------
+
+
+def _comment_block_start(lines: list[str], header: int, floor: int) -> int:
+    """The first line of the comments written directly above `header` (no blank line between)."""
+    start = header
+    while start - 1 >= floor and _COMMENT.match(lines[start - 1]):
+        start -= 1
+    return start
+
+
+def _remove_by_lines(text: str, index: int) -> str | None:
+    """Cut the `index`-th [[feeds]] table, with the comments just above it, out of the text.
+
+    The comments just above the next table stay with that table. None when the text's headers cannot be
+    matched to tables (the caller then lets tomlkit do it).
+    """
+    lines = text.splitlines(keepends=True)
+    headers = [n for n, line in enumerate(lines) if _ANY_HEADER.match(line) and not _COMMENT.match(line)]
+    feed_headers = [n for n in headers if _FEEDS_HEADER.match(lines[n])]
+    if index >= len(feed_headers):
+        return None
+    header = feed_headers[index]
+    previous = max((n for n in headers if n < header), default=-1)
+    start = _comment_block_start(lines, header, previous + 1)
+    following = [n for n in headers if n > header]
+    if following:
+        end = _comment_block_start(lines, following[0], header + 1)
+    else:
+        end = len(lines)
+        # A comment block at the very end, set off by a blank line, is about the file, not this feed.
+        tail = _comment_block_start(lines, end, header + 1)
+        if tail < end and tail - 1 > header and not lines[tail - 1].strip():
+            end = tail
+    kept = lines[:start] + lines[end:]
+    if end == len(lines):  # the file now ends where the feed began: no blank lines left dangling
+        while start > 0 and not kept[start - 1].strip():
+            del kept[start - 1]
+            start -= 1
+    # Leave one blank line between what came before and what follows, not two or none.
+    while start > 0 and start < len(kept) and not kept[start - 1].strip() and not kept[start].strip():
+        del kept[start]
+    return "".join(kept)
+
+
+def _remove_by_tomlkit(text: str, index: int, path: Path) -> str:
+    try:
+        document = tomlkit.parse(text)
+    except tomlkit.exceptions.ParseError as error:
+        raise FeedListError(f"{path}: cannot edit this file safely ({error}); remove the feed by hand") from None
+    del document["feeds"][index]
+    return tomlkit.dumps(document)
+
+
+def remove_feed(config_path: str | os.PathLike[str], url_or_name: str) -> RemoveResult:
+    """Remove the feed with this name or URL from feeds.toml. NoSuchFeed if there is none."""
+    path = Path(config_path).expanduser()
+    file = _read(path)
+    if not file.exists:
+        raise NoSuchFeed(f"{path}: no such file")
+    feed = find_feed(file.config.feeds, url_or_name)
+    if feed is None:
+        raise NoSuchFeed(f"no feed named or at {url_or_name!r} in {path}")
+    index = file.config.feeds.index(feed)
+    expected = [f for f in file.config.feeds if f != feed]
+    text = _remove_by_lines(file.text, index)
+    try:
+        if text is None:
+            raise FeedListError("headers not matched")
+        text = _checked(file, text, expected)
+    except FeedListError:
+        text = _checked(file, _remove_by_tomlkit(file.text, index, path), expected)
+    _write_atomically(file, text)
+    return RemoveResult(path=file.path, feed=feed)
+
+
+def unsubscribe(config_path: str | os.PathLike[str], store: Store, url_or_name: str) -> Unsubscribed:
+    """Remove a feed from feeds.toml and its stories from the cache, keeping starred ones.
+
+    The config goes first: if the cache then fails, the feed is
+    gone from the config and its stories simply age out.
+    """
+    removed = remove_feed(config_path, url_or_name)
+    known = {feed.url: feed for feed in store.feeds()}
+    cached = known.get(removed.feed.url)
+    if cached is None:
+        return Unsubscribed(path=removed.path, feed=removed.feed)
+    deleted = store.delete_feed(cached.id, keep_starred=True)
+    return Unsubscribed(path=removed.path, feed=removed.feed, stories_deleted=deleted,
+                        starred_kept=max(0, cached.story_count - deleted))

@@ -1,4 +1,7 @@
-"""The `newsreader` command line: the reader by default, and fetch, list, show, feeds, retag, countries, regions."""
+"""The `newsreader` command line: the reader by default, and fetch, list, show, feeds, retag, countries, regions.
+
+The feed-management commands (add, remove, import-opml, export-opml, export, vacuum) live in cli_feeds.py.
+"""
 
 from __future__ import annotations
 
@@ -40,20 +43,30 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="PATH", help="feeds.toml to use (default: ./feeds.toml, else the user config dir)")
     parser.add_argument("--data-dir", metavar="DIR", help="where the cache lives (default: $NEWSREADER_DATA_DIR, else the user data dir)")
     parser.add_argument("--version", action="version", version=f"newsreader {__version__}")
+    parser.add_argument("--offline", action="store_true", help="with no command: open the reader without touching the network")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     reader = commands.add_parser("read", help="open the reader (the default)")
-    reader.add_argument("--offline", action="store_true", help="never touch the network; read from the cache")
+    # default=SUPPRESS: `newsreader --offline read` keeps the top-level flag instead of resetting it to False.
+    reader.add_argument("--offline", action="store_true", default=argparse.SUPPRESS,
+                        help="never touch the network; read from the cache")
 
     fetch = commands.add_parser("fetch", help="fetch every feed into the cache")
     fetch.add_argument("--feed", action="append", metavar="NAME", help="fetch only this feed (repeatable)")
     fetch.add_argument("--force", action="store_true", help="ignore Retry-After deferrals")
     fetch.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors (for cron and timers)")
+    fulltext = fetch.add_mutually_exclusive_group()
+    fulltext.add_argument("--fulltext", action="store_true", default=None,
+                          help="also download every new story's page and keep its article text, for every feed")
+    fulltext.add_argument("--no-fulltext", dest="fulltext", action="store_false",
+                          help="download no article pages, whatever feeds.toml says")
 
     list_ = commands.add_parser("list", help="list cached stories, newest first")
     _add_filter_options(list_)
     list_.add_argument("--limit", type=int, default=50, metavar="N", help="at most N stories (default 50; 0 for all)")
     list_.add_argument("--json", action="store_true", help="print a JSON array")
+    list_.add_argument("--fulltext-missing", action="store_true",
+                       help="only stories without their full article text (not extracted, or it failed)")
 
     show = commands.add_parser("show", help="show one story in full")
     show.add_argument("id", type=int)
@@ -65,6 +78,9 @@ def _build_parser() -> argparse.ArgumentParser:
     countries.add_argument("--json", action="store_true")
     regions = commands.add_parser("regions", help="regions in the cache with story counts")
     regions.add_argument("--json", action="store_true")
+    from newsreader import cli_feeds  # add, remove, import-opml, export-opml, export, vacuum
+
+    cli_feeds.add_parsers(commands)
     return parser
 
 
@@ -132,24 +148,14 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def story_json(story: Story, *, full: bool = False) -> dict[str, object]:
-    data: dict[str, object] = {
-        "id": story.id,
-        "feed": story.feed,
-        "title": story.title,
-        "link": story.link,
-        "author": story.author,
-        "published": _iso(story.published),
-        "fetched": _iso(story.fetched_at),
-        "summary": story.summary,
-        "read": story.read,
-        "starred": story.starred,
-        "countries": list(story.countries),
-        "mentions": list(story.mentions),
-        "regions": list(story.regions),
-    }
-    if full:
-        data["text"] = story.text or story.summary
-        data["text_source"] = story.text_source
+    """`list --json` gives the record without the body; `show --json` and `export` give all of it."""
+    from newsreader.export import story_record
+
+    data = story_record(story)
+    if not full:
+        del data["text"], data["text_source"]
+    else:
+        data["fulltext_error"] = story.fulltext_error
     return data
 
 
@@ -205,7 +211,17 @@ def cmd_show(store: Store, args: argparse.Namespace, console: Console) -> int:
     if story.link:
         lines.append(Text(story.link, style="underline"))
     lines.append(Text(""))
-    lines.append(Text(safe_text(story.text or story.summary or "(no text)")))
+    if story.text_source == "article" and story.text:
+        from newsreader.markdown_text import markdown_to_text
+
+        body = markdown_to_text(story.text)
+    else:
+        body = safe_text(story.text or story.summary or "(no text)")
+        if story.fulltext_error:
+            shown = "the feed's text" if story.text else "the feed summary"
+            lines.append(Text(f"full text unavailable: {safe_line(story.fulltext_error)}; showing {shown}", style="dim"))
+            lines.append(Text(""))
+    lines.append(Text(body))
     for line in lines:
         console.print(line, soft_wrap=not console.is_terminal)
     return EXIT_OK
@@ -255,17 +271,27 @@ def cmd_fetch(store: Store, config: Config, args: argparse.Namespace, console: C
 
     show_progress = console.is_terminal and not args.quiet
     if show_progress:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+        from newsreader.fulltext import ArticleOutcome
 
         with Progress(TextColumn("Fetching"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       TextColumn("{task.description}"), console=console, transient=True) as progress:
             task = progress.add_task("", total=len(feeds))
+            pages: list[TaskID] = []
+
+            def on_article(outcome: ArticleOutcome) -> None:
+                if not pages:  # only a fetch that downloads articles shows their count
+                    pages.append(progress.add_task("articles", total=None))
+                progress.update(pages[0], advance=1)
+
             summary = refresh_feeds_sync(
-                store, config, feeds=feeds, force=args.force,
+                store, config, feeds=feeds, force=args.force, fulltext=args.fulltext,
                 on_outcome=lambda o: progress.update(task, advance=1, description=safe_line(o.feed.name)),
+                on_article=on_article,
             )
     else:
-        summary = refresh_feeds_sync(store, config, feeds=feeds, force=args.force)
+        summary = refresh_feeds_sync(store, config, feeds=feeds, force=args.force, fulltext=args.fulltext)
 
     if not args.quiet:
         console.print(Text(summary.line()))
@@ -334,15 +360,23 @@ def cmd_read(args: argparse.Namespace) -> int:
     return run_reader(config, data_dir=args.data_dir, offline=getattr(args, "offline", False))
 
 
+def _error(error: Exception) -> None:
+    # Plain print, not Rich: an error stays one line however narrow the terminal.
+    print(f"newsreader: {safe_line(str(error))}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     console = Console(highlight=False, emoji=False, markup=False)
-    errors = Console(stderr=True, highlight=False, emoji=False, markup=False)
     command = args.command or "read"
     try:
         if command == "read":
             return cmd_read(args)
+        from newsreader import cli_feeds
+
+        if command in cli_feeds.COMMANDS:
+            return cli_feeds.run(command, args, console)
         config = load_config_for(args, required=command in ("fetch",))
         with open_store(args.data_dir) as store:
             if command == "fetch":
@@ -359,13 +393,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return cmd_places(store, "country" if command == "countries" else "region", args, console)
         parser.error(f"unknown command {command}")
     except ConfigError as error:
-        errors.print(Text(f"newsreader: {error}"))
+        _error(error)
         return EXIT_USAGE
     except UsageError as error:
-        errors.print(Text(f"newsreader: {error}"))
+        _error(error)
         return EXIT_USAGE
     except StoreError as error:
-        errors.print(Text(f"newsreader: {error}"))
+        _error(error)
         return EXIT_CACHE
     except KeyboardInterrupt:
         return 130

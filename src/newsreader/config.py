@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from newsreader.text import safe_line
 from newsreader.types import Config, FeedConfig, Settings
 
 
@@ -180,7 +181,8 @@ def _parse_feeds(raw: Any, path: str | Path, lines: _Lines) -> tuple[FeedConfig,
         if url in seen_urls:
             raise ConfigError(path, f"duplicate feed url {url} (first on line {seen_urls[url]})", lines.key(table_line, "url"))
         seen_urls[url] = lines.key(table_line, "url") or 0
-        name = (entry.get("name") or parts.netloc).strip()
+        # Names may come from someone else's OPML: no escape sequence in one may reach a terminal.
+        name = safe_line(entry.get("name")) or parts.netloc
         if name in seen_names:
             raise ConfigError(path, f"duplicate feed name {name!r} (first on line {seen_names[name]})", lines.key(table_line, "name"))
         seen_names[name] = lines.key(table_line, "name") or 0

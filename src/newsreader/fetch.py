@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from newsreader import __version__
+from newsreader.text import safe_line
 
 USER_AGENT = f"newsreader/{__version__} (terminal news reader; +https://pypi.org/project/newsreader/)"
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
@@ -154,10 +155,10 @@ class HttpClient:
             if status in (429, 503):
                 retry_after = parse_retry_after(response.headers.get("retry-after"))
                 wait = f"; retry after {max(0, int(retry_after - time.time()))} s" if retry_after else ""
-                raise FetchError(f"HTTP {status} {response.reason_phrase}{wait}", status=status, retry_after=retry_after,
+                raise FetchError(f"HTTP {status} {_reason_phrase(response)}{wait}", status=status, retry_after=retry_after,
                                  final_url=permanent)
             if status >= 400:
-                raise FetchError(f"HTTP {status} {response.reason_phrase}".strip(), status=status, final_url=permanent)
+                raise FetchError(f"HTTP {status} {_reason_phrase(response)}".strip(), status=status, final_url=permanent)
             if status >= 300:
                 raise FetchError(f"HTTP {status}: redirect without a usable Location", status=status)
             declared = response.headers.get("content-length")
@@ -182,6 +183,11 @@ class HttpClient:
             )
 
 
+def _reason_phrase(response: httpx.Response) -> str:
+    # The server writes it, and h11 lets escape sequences through: it must not reach a terminal.
+    return safe_line(response.reason_phrase)[:100]
+
+
 def _reason(error: Exception) -> str:
-    text = str(error).strip() or type(error).__name__
-    return " ".join(text.split())[:200]
+    # httpx messages can quote what the server sent (a Location header, a status line): make it safe.
+    return safe_line(str(error))[:200] or type(error).__name__

@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import os
+import re
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -130,8 +131,10 @@ def _parse_entry(raw: Any, options: ParseOptions, tagger: Any) -> ParsedEntry:
     guid = (raw.get("id") or "").strip() or None
     link = (raw.get("link") or "").strip() or None
     title = safe_line(html_to_text(raw.get("title") or ""))
-    published = _epoch(raw.get("published_parsed")) or _epoch(raw.get("updated_parsed"))
-    updated = _epoch(raw.get("updated_parsed"))
+    # dict.get: FeedParserDict.get("updated_parsed") falls back to published_parsed with a DeprecationWarning
+    # per entry, which is both slow and wrong (a story never updated would look updated).
+    updated = _epoch(dict.get(raw, "updated_parsed"))
+    published = _epoch(dict.get(raw, "published_parsed")) or updated
     summary_html = raw.get("summary") or ""
     content_html = _content_html(raw)
     summary = html_to_text(summary_html)
@@ -142,7 +145,9 @@ def _parse_entry(raw: Any, options: ParseOptions, tagger: Any) -> ParsedEntry:
         title = safe_line(summary[:120]) or "(untitled)"
     author = safe_line(raw.get("author")) or None
     categories = tuple(
-        term for tag in raw.get("tags") or () if (term := safe_line(tag.get("term") or tag.get("label"))) and len(term) < 200
+        term
+        for tag in raw.get("tags") or ()
+        if (term := safe_line(tag.get("term") or tag.get("label"))) and len(term) < 200 and _is_place_scheme(tag.get("scheme"))
     )
     digest = hashlib.blake2b(digest_size=12)
     for part in (title, link or "", summary, text, author or "", str(published)):
@@ -172,6 +177,15 @@ def _parse_entry(raw: Any, options: ParseOptions, tagger: Any) -> ParsedEntry:
         regions=regions,
         content_hash=digest.hexdigest(),
     )
+
+
+# NYT labels its keywords by namespace; only nyt_geo names places. Its descriptors ("Russian Invasion of
+# Ukraine (2022)"), people and organisations would read as places.
+_NON_PLACE_SCHEME = re.compile(r"nytimes\.com/namespaces/keywords/(?!nyt_geo)")
+
+
+def _is_place_scheme(scheme: str | None) -> bool:
+    return not (scheme and _NON_PLACE_SCHEME.search(scheme))
 
 
 def _first_paragraphs(text: str, limit: int = 600) -> str:

@@ -62,7 +62,8 @@ class Feed:
 
 @dataclass(frozen=True, slots=True)
 class Story:
-    """One cached story, as the CLI and the reader show it. All text is plain text."""
+    """One cached story, as the CLI and the reader show it. All text is plain text, but an extracted article's
+    `text`, which is Markdown (`text_source == "article"`)."""
 
     id: int
     feed_id: int
@@ -80,7 +81,8 @@ class Story:
     mentions: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
     text: str | None = None  #: the body: full article text where extracted, else the feed's content
-    text_source: str = "feed"  #: "feed" or "article"
+    text_source: str = "feed"  #: "feed", or "article": then `text` is the extracted article as Markdown
+    fulltext_error: str | None = None  #: why the article could not be extracted (one line), if it failed
 
     @property
     def when(self) -> datetime:

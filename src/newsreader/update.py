@@ -10,13 +10,18 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from newsreader.fetch import FetchError, HttpClient
 from newsreader.parse import ParseError, ParseOptions, ParsedFeed, ParserPool, parse_feed
 from newsreader.store import Store, StoreError
 from newsreader.types import Config, FeedConfig
+
+if TYPE_CHECKING:
+    from newsreader.fulltext import ArticleCallback, ArticleFetcher
 
 #: A Retry-After this short is waited out within the run; a longer one defers the feed to a later run.
 RETRY_AFTER_WAIT_MAX = 10.0
@@ -46,6 +51,8 @@ class RefreshSummary:
     outcomes: list[FeedOutcome] = field(default_factory=list)
     deleted: int = 0  #: stories removed by retention
     seconds: float = 0.0
+    articles_extracted: int = 0  #: full article texts stored
+    articles_failed: int = 0  #: article pages that gave no text this time (recorded per story)
 
     def count(self, status: Status) -> int:
         return sum(1 for o in self.outcomes if o.status is status)
@@ -71,7 +78,13 @@ class RefreshSummary:
         ]
         if deferred := self.count(Status.DEFERRED):
             parts.append(f"{deferred} deferred")
-        return f"{len(self.outcomes)} feeds: " + ", ".join(parts) + f"; {self.new} new stories ({self.seconds:.1f} s)"
+        articles = ""
+        if self.articles_extracted or self.articles_failed:
+            articles = f"; articles: {self.articles_extracted} extracted, {self.articles_failed} failed"
+        feeds = f"{len(self.outcomes)} feed" + ("" if len(self.outcomes) == 1 else "s")
+        stories = f"{self.new} new stor" + ("y" if self.new == 1 else "ies")
+        return (f"{feeds}: " + ", ".join(parts) + f"; {stories}{articles}"
+                f" ({self.seconds:.1f} s)")
 
 
 OutcomeCallback = Callable[[FeedOutcome], None]
@@ -86,8 +99,17 @@ async def refresh_feeds(
     force: bool = False,
     parse_workers: int | None = None,
     client: HttpClient | None = None,
+    fulltext: bool | None = None,
+    on_article: ArticleCallback | None = None,
+    page_client: HttpClient | None = None,
+    extract_workers: int | None = None,
 ) -> RefreshSummary:
-    """Fetch `feeds` (default: all configured) into the store. Raises StoreError only if the cache is unusable."""
+    """Fetch `feeds` (default: all configured) into the store. Raises StoreError only if the cache is unusable.
+
+    `fulltext` True or False applies to every feed; None follows each feed's `fulltext`, else `[settings]`.
+    A feed with full text on has its stories' article pages downloaded and extracted once it is saved
+    (`on_article` hears of each page; `page_client` and `extract_workers` are for tests and benchmarks).
+    """
     started = time.perf_counter()
     targets = list(config.feeds if feeds is None else feeds)
     settings = config.settings
@@ -105,12 +127,26 @@ async def refresh_feeds(
     # One writer thread: SQLite takes one writer at a time, and the event loop never waits on the disk.
     writer = ThreadPoolExecutor(1, thread_name_prefix="newsreader-store")
     loop = asyncio.get_running_loop()
+    with_text = {feed.url for feed in targets if _wants_fulltext(feed, config, fulltext)}
+    # Nothing of the full-text stage exists unless some feed wants it: the plain fetch stays as it was.
+    articles: ArticleFetcher | None = None
+    own_page_client = False
+    if with_text:
+        from newsreader.fulltext import ArticleFetcher, article_client
+
+        own_page_client = page_client is None
+        if page_client is None:
+            page_client = article_client(settings.concurrency, settings.per_host, settings.timeout)
+        articles = ArticleFetcher(store, page_client, writer, workers=extract_workers, on_article=on_article)
 
     async def one(feed: FeedConfig) -> None:
         outcome = await _refresh_one(store, client, pool, writer, loop, ids[feed.url], feed, force)
         summary.outcomes.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
+        # Failed and unchanged feeds too: their stories may have retries due.
+        if articles is not None and feed.url in with_text:
+            await articles.fetch_for_feed(ids[feed.url])
 
     try:
         try:
@@ -120,8 +156,15 @@ async def refresh_feeds(
                     group.create_task(one(feed))
         except* StoreError as errors:
             raise errors.exceptions[0] from None
-        summary.deleted = await loop.run_in_executor(writer, store.delete_older_than, settings.keep_days)
+        caps = {feed.url: feed.max_stories for feed in config.feeds if feed.max_stories}
+        retention = await loop.run_in_executor(writer, lambda: store.apply_retention(settings.keep_days, caps))
+        summary.deleted = retention.total
     finally:
+        if articles is not None:
+            summary.articles_extracted, summary.articles_failed = articles.extracted, articles.failed
+            articles.close()
+            if own_page_client and page_client is not None:
+                await page_client.aclose()
         writer.shutdown(wait=True)
         pool.close()
         if own_client:
@@ -166,7 +209,7 @@ async def _refresh_one(
 
     options = ParseOptions(url=result.url, content_type=result.content_type, pinned=feed.countries, home=feed.home)
     try:
-        parsed: ParsedFeed = await loop.run_in_executor(pool.executor(), parse_feed, result.body, options)
+        parsed = await _parse(pool, loop, result.body, options)
     except ParseError as error:
         await loop.run_in_executor(writer, lambda: store.record_error(feed_id, str(error), status=result.status))
         return FeedOutcome(feed, Status.FAILED, http_status=result.status, error=str(error))
@@ -190,6 +233,24 @@ async def _refresh_one(
         ),
     )
     return FeedOutcome(feed, Status.UPDATED, new=saved.new, updated=saved.updated, http_status=result.status)
+
+
+async def _parse(pool: ParserPool, loop: asyncio.AbstractEventLoop, body: bytes, options: ParseOptions) -> ParsedFeed:
+    executor = pool.executor()
+    if executor is not None:
+        try:
+            return await loop.run_in_executor(executor, parse_feed, body, options)
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory, or a __main__ it cannot import): parse here for the rest
+            # of the run rather than failing every remaining feed.
+            pool.workers = 0
+    return await loop.run_in_executor(None, parse_feed, body, options)
+
+
+def _wants_fulltext(feed: FeedConfig, config: Config, override: bool | None) -> bool:
+    if override is not None:
+        return override
+    return feed.fulltext if feed.fulltext is not None else config.settings.fulltext
 
 
 def refresh_feeds_sync(store: Store, config: Config, **kwargs: object) -> RefreshSummary:

@@ -112,9 +112,53 @@ def _initial(db: sqlite3.Connection) -> None:
     )
 
 
+def _fulltext_state(db: sqlite3.Connection) -> None:
+    """Per-story state of full-text extraction. The article itself goes in `stories.text` (stored once,
+    indexed by the FTS table's external content), with `text_source = 'article'`."""
+    run_script(
+        db,
+        """
+        CREATE TABLE story_fulltext (
+            story_id INTEGER PRIMARY KEY REFERENCES stories(id) ON DELETE CASCADE,
+            status TEXT NOT NULL,              -- 'ok', or the kind of failure: 'http', 'paywall', 'empty' ...
+            error TEXT,                        -- one line, shown where the reader falls back to the summary
+            http_status INTEGER,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt REAL,                 -- NULL: never again (extracted, or a failure a retry cannot change)
+            url TEXT,                          -- where the page came from, after redirects
+            etag TEXT,                         -- for a conditional GET when retrying
+            last_modified TEXT,
+            fetched_at REAL NOT NULL,          -- the last attempt
+            bytes INTEGER NOT NULL DEFAULT 0   -- downloaded at the last attempt
+        );
+        CREATE INDEX story_fulltext_due ON story_fulltext (next_attempt) WHERE next_attempt IS NOT NULL;
+        """,
+    )
+
+
+def _list_indexes(db: sqlite3.Connection) -> None:
+    """Slim covering indexes for the reader's list at 100,000 stories (see benchmarks/README.md, Reader UI).
+
+    A story row is wide (summary, text), so every lookup by id reads pages of text nobody asked for.
+    `stories_list` walks stories newest first with every column a filter tests, so a page of the list
+    stops after its rows; `stories_flags` answers "is this id unread, starred, in that feed" for the
+    ids a country or a search gives, which is what counts need.
+    """
+    run_script(
+        db,
+        """
+        CREATE INDEX stories_list ON stories (sort_at DESC, id DESC, read, starred, feed_id);
+        CREATE INDEX stories_flags ON stories (id, sort_at, read, starred, feed_id);
+        DROP INDEX stories_by_time;
+        """,
+    )
+
+
 #: version reached -> the step that reaches it from the one before
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _initial,
+    2: _fulltext_state,
+    3: _list_indexes,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

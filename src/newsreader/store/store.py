@@ -5,20 +5,25 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsreader.locations import CACHE_FILENAME, data_directory
-from newsreader.parse import ParsedEntry
 from newsreader.store.schema import APPLICATION_ID, SchemaError, migrate
 from newsreader.types import Counts, Feed, FeedConfig, Story, StoryFilter, StoryHeader
+
+if TYPE_CHECKING:  # parse pulls in feedparser: readers of the cache (the reader UI) should not pay for it
+    from newsreader.parse import ParsedEntry
 
 BUSY_TIMEOUT_MS = 10_000
 _STORY_COLUMNS = (
     "s.id, s.feed_id, f.name, s.title, s.link, s.author, s.published, s.updated, s.fetched_at, s.summary, "
-    "s.read, s.starred, s.countries, s.mentions, s.regions, s.text, s.text_source, s.sort_at"
+    "s.read, s.starred, s.countries, s.mentions, s.regions, s.text, s.text_source, s.sort_at, "
+    # A subquery, not a join, so every FROM clause that reads stories can use these columns as they are.
+    "(SELECT ft.error FROM story_fulltext ft WHERE ft.story_id = s.id AND ft.status != 'ok')"
 )
 _HEADER_COLUMNS = "s.id, f.name, s.title, s.sort_at, s.read, s.starred, s.countries"
 
@@ -31,6 +36,62 @@ class StoreError(Exception):
 class SaveResult:
     new: int = 0
     updated: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """What one retention pass deleted."""
+
+    expired: int = 0  #: older than keep_days
+    over_cap: int = 0  #: read stories beyond a feed's max_stories
+
+    @property
+    def total(self) -> int:
+        return self.expired + self.over_cap
+
+
+@dataclass(frozen=True, slots=True)
+class FulltextRequest:
+    """A story whose article page should be downloaded: never tried, or a retry now due."""
+
+    story_id: int
+    feed_id: int
+    url: str  #: the story's link
+    title: str
+    attempts: int = 0  #: downloads tried so far
+    kind: str | None = None  #: the last failure's kind, if it failed before
+    error: str | None = None
+    etag: str | None = None  #: from the last failed attempt, for a conditional GET
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FulltextState:
+    """Where a story's article extraction stands."""
+
+    status: str  #: "ok", or the kind of the last failure
+    error: str | None
+    http_status: int | None
+    attempts: int
+    next_attempt: datetime | None  #: None: never again
+    url: str | None
+    fetched_at: datetime
+    bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class StorageStats:
+    """How much room the cache takes, for the benchmarks and `newsreader feeds`-style reports."""
+
+    file_bytes: int  #: page_count * page_size of the main database file
+    stories: int
+    articles: int  #: stories with extracted article text
+    text_bytes: int  #: UTF-8 bytes of every story's title, summary and text
+    article_text_bytes: int  #: UTF-8 bytes of the extracted articles alone
+
+    @property
+    def bytes_per_story(self) -> float:
+        return self.file_bytes / self.stories if self.stories else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +149,7 @@ class Store:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._refuse_foreign_file()
         db = self._db
         try:
             self._check_identity(db)
@@ -123,6 +185,24 @@ class Store:
         with self._lock:
             self._connections.append(db)
         return db
+
+    def _refuse_foreign_file(self) -> None:
+        """Check an existing file is ours on a read-only connection first: `_connect` switching it to WAL
+        would already have written to another program's database."""
+        try:
+            if not self.path.is_file() or self.path.stat().st_size == 0:
+                return
+            db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+        except OSError as error:
+            raise StoreError(f"{self.path}: cannot open the cache: {error.strerror or error}") from None
+        except sqlite3.DatabaseError as error:
+            raise StoreError(_describe(self.path, error)) from None
+        try:
+            self._check_identity(db)
+        except sqlite3.DatabaseError as error:
+            raise StoreError(_describe(self.path, error)) from None
+        finally:
+            db.close()
 
     def _check_identity(self, db: sqlite3.Connection) -> None:
         app_id = db.execute("PRAGMA application_id").fetchone()[0]
@@ -298,7 +378,9 @@ class Store:
 
     # -- reading stories -----------------------------------------------------------------------------
 
-    def _where(self, story_filter: StoryFilter, *, skip: Iterable[str] = ()) -> tuple[str, list[object]]:
+    def _where(self, story_filter: StoryFilter, *, skip: Iterable[str] = (), walk: bool = False) -> tuple[str, list[object]]:
+        """SQL for the filter. `walk`: the query walks stories in time order and stops early (a page), so a
+        place is tested story by story instead of listing all its stories first (60 ms for a big region)."""
         clauses: list[str] = []
         params: list[object] = []
         f = story_filter
@@ -318,13 +400,19 @@ class Store:
             clauses.append("s.starred = 1")
         if f.country and "country" not in skip:
             kinds = "('c', 'm')" if f.include_mentions else "('c')"
-            clauses.append(f"s.id IN (SELECT story_id FROM story_places WHERE place = ? AND kind IN {kinds})")
+            if walk:
+                clauses.append(f"EXISTS (SELECT 1 FROM story_places WHERE place = ? AND kind IN {kinds} AND story_id = s.id)")
+            else:
+                clauses.append(f"s.id IN (SELECT story_id FROM story_places WHERE place = ? AND kind IN {kinds})")
             params.append(f.country)
         if f.region and "region" not in skip:
-            clauses.append("s.id IN (SELECT story_id FROM story_places WHERE place = ? AND kind = 'r')")
+            if walk:
+                clauses.append("EXISTS (SELECT 1 FROM story_places WHERE place = ? AND kind = 'r' AND story_id = s.id)")
+            else:
+                clauses.append("s.id IN (SELECT story_id FROM story_places WHERE place = ? AND kind = 'r')")
             params.append(f.region)
         if f.fulltext_missing and "fulltext_missing" not in skip:
-            clauses.append("s.text_source != 'article'")
+            clauses.append("(s.text_source != 'article' OR s.text = '')")
         return (" AND ".join(clauses) or "1"), params
 
     def stories(self, story_filter: StoryFilter = StoryFilter(), *, limit: int | None = None, offset: int = 0) -> list[Story]:
@@ -338,15 +426,53 @@ class Store:
 
     def headers(self, story_filter: StoryFilter = StoryFilter(), *, limit: int = 100, offset: int = 0) -> list[StoryHeader]:
         """One page of the list: just what a row shows."""
-        where, params = self._where(story_filter)
+        where, params = self._where(story_filter, walk=True)
+        # The page is chosen on the slim time-ordered index (it holds every column a filter tests), and only
+        # its rows are read from the wide table: a page costs the same at 100 stories or 100,000.
         sql = (
-            f"SELECT {_HEADER_COLUMNS} FROM stories s JOIN feeds f ON f.id = s.feed_id WHERE {where} "
-            "ORDER BY s.sort_at DESC, s.id DESC LIMIT ? OFFSET ?"
+            f"SELECT {_HEADER_COLUMNS} FROM (SELECT s.id FROM stories s INDEXED BY stories_list WHERE {where} "
+            "ORDER BY s.sort_at DESC, s.id DESC LIMIT ? OFFSET ?) AS page "
+            "JOIN stories s ON s.id = page.id JOIN feeds f ON f.id = s.feed_id ORDER BY s.sort_at DESC, s.id DESC"
         )
         return [
             StoryHeader(id=r[0], feed=r[1], title=r[2], when=_dt(r[3]), read=bool(r[4]), starred=bool(r[5]), countries=_codes(r[6]))
             for r in self._read(sql, [*params, limit, offset])
         ]
+
+    def iter_stories(self, story_filter: StoryFilter = StoryFilter(), *, batch: int = 500) -> Iterator[Story]:
+        """Every story matching the filter, newest first, read a batch at a time (for exports of any size).
+
+        Pages follow the last row seen, not an offset, so a fetch adding stories meanwhile shifts nothing.
+        """
+        where, params = self._where(story_filter)
+        after: tuple[float, int] | None = None
+        while True:
+            page_where, page_params = where, list(params)
+            if after is not None:
+                page_where += " AND (s.sort_at < ? OR (s.sort_at = ? AND s.id < ?))"
+                page_params += [after[0], after[0], after[1]]
+            rows = self._read(
+                f"SELECT {_STORY_COLUMNS} FROM stories s JOIN feeds f ON f.id = s.feed_id WHERE {page_where} "
+                "ORDER BY s.sort_at DESC, s.id DESC LIMIT ?",
+                [*page_params, batch],
+            )
+            for row in rows:
+                yield _story(row)
+            if len(rows) < batch:
+                return
+            after = (rows[-1][17], rows[-1][0])
+
+    def position(self, story_filter: StoryFilter, story_id: int) -> int | None:
+        """Where a story sits in `headers(story_filter)` (0 = newest); None if it does not match the filter."""
+        where, params = self._where(story_filter)
+        found = self._read(f"SELECT s.sort_at FROM stories s WHERE s.id = ? AND {where}", [story_id, *params])
+        if not found:
+            return None
+        sort_at = found[0][0]
+        return self._read(
+            f"SELECT count(*) FROM stories s WHERE {where} AND (s.sort_at > ? OR (s.sort_at = ? AND s.id > ?))",
+            [*params, sort_at, sort_at, story_id],
+        )[0][0]
 
     def story_ids(self, story_filter: StoryFilter = StoryFilter()) -> list[int]:
         where, params = self._where(story_filter)
@@ -371,7 +497,10 @@ class Store:
 
     def count(self, story_filter: StoryFilter = StoryFilter()) -> Counts:
         where, params = self._where(story_filter)
-        total, unread = self._read(f"SELECT count(*), coalesce(sum(s.read = 0), 0) FROM stories s WHERE {where}", params)[0]
+        # The slim by-id index: a count reads a few bytes per matching story, never the wide rows.
+        total, unread = self._read(
+            f"SELECT count(*), coalesce(sum(s.read = 0), 0) FROM stories s INDEXED BY stories_flags WHERE {where}", params
+        )[0]
         return Counts(total, unread)
 
     def place_counts(self, kind: str, story_filter: StoryFilter = StoryFilter()) -> dict[str, Counts]:
@@ -379,7 +508,8 @@ class Store:
         code, skip = {"country": ("c", "country"), "region": ("r", "region")}[kind]
         where, params = self._where(story_filter, skip=[skip])
         rows = self._read(
-            f"SELECT p.place, count(*), coalesce(sum(s.read = 0), 0) FROM story_places p JOIN stories s ON s.id = p.story_id "
+            f"SELECT p.place, count(*), coalesce(sum(s.read = 0), 0) FROM story_places p "
+            f"JOIN stories s INDEXED BY stories_flags ON s.id = p.story_id "
             f"WHERE p.kind = ? AND {where} GROUP BY p.place",
             [code, *params],
         )
@@ -388,7 +518,8 @@ class Store:
     def feed_counts(self, story_filter: StoryFilter = StoryFilter()) -> dict[str, Counts]:
         where, params = self._where(story_filter, skip=["feed"])
         rows = self._read(
-            f"SELECT f.name, count(s.id), coalesce(sum(s.read = 0), 0) FROM stories s JOIN feeds f ON f.id = s.feed_id "
+            f"SELECT f.name, count(s.id), coalesce(sum(s.read = 0), 0) FROM stories s INDEXED BY stories_flags "
+            f"JOIN feeds f ON f.id = s.feed_id "
             f"WHERE {where} GROUP BY f.id",
             params,
         )
@@ -405,16 +536,132 @@ class Store:
             db.execute("UPDATE stories SET starred = ? WHERE id = ?", (int(starred), story_id))
 
     def delete_older_than(self, days: float, *, now: float | None = None) -> int:
-        """Retention: delete stories older than `days`, never starred ones. Returns how many went.
+        """Delete stories older than `days`, never starred ones (rule 1 of `apply_retention`). Returns how many went."""
+        return self.apply_retention(days, now=now).total
 
-        A story is kept `days` from its date or from when it was first fetched, whichever is later: an old
-        story arriving in a feed today would otherwise be stored and deleted again on every fetch.
+    def apply_retention(self, keep_days: float, max_stories: Mapping[str, int] | None = None, *,
+                        now: float | None = None) -> Retention:
+        """Delete what the retention rules let go, in one transaction. Starred stories always stay.
+
+        1. A story older than `keep_days` goes, read or not. Its age runs from its date or from when it
+           was first fetched, whichever is later: an old story arriving in a feed today would otherwise be
+           stored and deleted again on every fetch.
+        2. A feed with a `max_stories` cap (feed url -> N) keeps its newest N stories, counting every
+           story; beyond them read stories go, while unread ones stay until rule 1 takes them.
         """
-        cutoff = (now if now is not None else time.time()) - days * 86400
+        cutoff = (now if now is not None else time.time()) - keep_days * 86400
+        over_cap = 0
         with self._write() as db:
-            return db.execute(
+            expired = db.execute(
                 "DELETE FROM stories WHERE sort_at < ? AND fetched_at < ? AND starred = 0", (cutoff, cutoff)
             ).rowcount
+            for url, cap in (max_stories or {}).items():
+                over_cap += db.execute(
+                    "DELETE FROM stories WHERE id IN ("
+                    " SELECT id FROM (SELECT s.id, s.read, s.starred, "
+                    "  row_number() OVER (ORDER BY s.sort_at DESC, s.id DESC) AS rank "
+                    "  FROM stories s WHERE s.feed_id = (SELECT id FROM feeds WHERE url = ?)) "
+                    " WHERE rank > ? AND read = 1 AND starred = 0)",
+                    (url, cap),
+                ).rowcount
+        return Retention(expired=expired, over_cap=over_cap)
+
+    def file_size(self) -> int:
+        """Bytes the cache takes on disk, write-ahead log included."""
+        total = 0
+        for suffix in ("", "-wal"):
+            try:
+                total += Path(f"{self.path}{suffix}").stat().st_size
+            except OSError:
+                pass
+        return total
+
+    def compact(self) -> None:
+        """Merge the full-text index, then rebuild the file without its free pages (SQLite VACUUM).
+
+        Safe beside an open reader (WAL): the log is emptied into the file where no reader still needs it.
+        """
+        try:
+            with self._write() as db:
+                db.execute("INSERT INTO stories_fts (stories_fts) VALUES ('optimize')")
+            self._db.execute("VACUUM")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.DatabaseError as error:
+            raise StoreError(_describe(self.path, error)) from None
+
+    # -- full article text --------------------------------------------------------------------------
+
+    def stories_needing_fulltext(self, feed_ids: Sequence[int], *, now: float | None = None,
+                                 limit: int = 50) -> list[FulltextRequest]:
+        """Per feed, its newest `limit` stories with a link and no article yet: never tried, or due a retry."""
+        now = time.time() if now is None else now
+        requests: list[FulltextRequest] = []
+        for feed_id in feed_ids:
+            rows = self._read(
+                "SELECT s.id, s.feed_id, s.link, s.title, coalesce(ft.attempts, 0), ft.status, ft.error, ft.etag, "
+                "ft.last_modified FROM stories s LEFT JOIN story_fulltext ft ON ft.story_id = s.id "
+                "WHERE s.feed_id = ? AND s.link IS NOT NULL AND s.link != '' AND s.text_source != 'article' "
+                "AND (ft.story_id IS NULL OR (ft.status != 'ok' AND ft.next_attempt IS NOT NULL AND ft.next_attempt <= ?)) "
+                "ORDER BY s.sort_at DESC, s.id DESC LIMIT ?",
+                (feed_id, now, limit),
+            )
+            requests += [FulltextRequest(*row) for row in rows]
+        return requests
+
+    def save_fulltext(self, story_id: int, markdown: str, *, url: str | None = None, size: int = 0,
+                      etag: str | None = None, last_modified: str | None = None, http_status: int | None = 200) -> None:
+        """Store a story's extracted article (Markdown) as its text; it is never downloaded again."""
+        now = time.time()
+        with self._write() as db:
+            db.execute("UPDATE stories SET text = ?, text_source = 'article' WHERE id = ?", (markdown, story_id))
+            db.execute(
+                "INSERT INTO story_fulltext (story_id, status, error, http_status, attempts, next_attempt, url, etag, "
+                "last_modified, fetched_at, bytes) VALUES (?, 'ok', NULL, ?, 1, NULL, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (story_id) DO UPDATE SET status = 'ok', error = NULL, http_status = excluded.http_status, "
+                "attempts = attempts + 1, next_attempt = NULL, url = excluded.url, etag = excluded.etag, "
+                "last_modified = excluded.last_modified, fetched_at = excluded.fetched_at, bytes = excluded.bytes",
+                (story_id, http_status, url, etag, last_modified, now, size),
+            )
+
+    def record_fulltext_failure(self, story_id: int, kind: str, message: str, *, next_attempt: float | None,
+                                http_status: int | None = None, url: str | None = None, size: int = 0,
+                                etag: str | None = None, last_modified: str | None = None) -> None:
+        """Remember why a story's article could not be had, and when (if ever) to try again."""
+        now = time.time()
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO story_fulltext (story_id, status, error, http_status, attempts, next_attempt, url, etag, "
+                "last_modified, fetched_at, bytes) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (story_id) DO UPDATE SET status = excluded.status, error = excluded.error, "
+                "http_status = excluded.http_status, attempts = attempts + 1, next_attempt = excluded.next_attempt, "
+                "url = excluded.url, etag = coalesce(excluded.etag, etag), "
+                "last_modified = coalesce(excluded.last_modified, last_modified), fetched_at = excluded.fetched_at, "
+                "bytes = excluded.bytes",
+                (story_id, kind, message, http_status, next_attempt, url, etag, last_modified, now, size),
+            )
+
+    def fulltext_state(self, story_id: int) -> FulltextState | None:
+        rows = self._read(
+            "SELECT status, error, http_status, attempts, next_attempt, url, fetched_at, bytes FROM story_fulltext "
+            "WHERE story_id = ?",
+            (story_id,),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return FulltextState(status=r[0], error=r[1], http_status=r[2], attempts=r[3], next_attempt=_dt(r[4]),
+                             url=r[5], fetched_at=_dt(r[6]), bytes=r[7])
+
+    def storage_stats(self) -> StorageStats:
+        page_count = self._read("PRAGMA page_count")[0][0]
+        page_size = self._read("PRAGMA page_size")[0][0]
+        stories, articles, text_bytes, article_bytes = self._read(
+            "SELECT count(*), coalesce(sum(text_source = 'article'), 0), "
+            "coalesce(sum(length(CAST(title AS BLOB)) + length(CAST(summary AS BLOB)) + length(CAST(text AS BLOB))), 0), "
+            "coalesce(sum(CASE WHEN text_source = 'article' THEN length(CAST(text AS BLOB)) ELSE 0 END), 0) FROM stories"
+        )[0]
+        return StorageStats(file_bytes=page_count * page_size, stories=stories, articles=articles,
+                            text_bytes=text_bytes, article_text_bytes=article_bytes)
 
     # -- tags ----------------------------------------------------------------------------------------
 
@@ -460,7 +707,7 @@ def _story(r: tuple) -> Story:
     return Story(
         id=r[0], feed_id=r[1], feed=r[2], title=r[3], link=r[4], author=r[5], published=_dt(r[6]), updated=_dt(r[7]),
         fetched_at=_dt(r[8]), summary=r[9], read=bool(r[10]), starred=bool(r[11]), countries=_codes(r[12]),
-        mentions=_codes(r[13]), regions=_regions(r[14]), text=r[15], text_source=r[16],
+        mentions=_codes(r[13]), regions=_regions(r[14]), text=r[15], text_source=r[16], fulltext_error=r[18],
     )
 
 

@@ -1,0 +1,131 @@
+"""Pickers: type a few letters, pick from what matches. Countries (names, codes, demonyms: `arm` -> Armenia),
+regions, feeds, and the links of the open article all use this one screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    value: str  #: what the picker returns
+    label: Text  #: what the row shows (a Text: never parsed as markup)
+
+
+#: A search: what was typed -> the rows to offer, best first.
+Search = Callable[[str], Sequence[Choice]]
+
+
+class PickerScreen(ModalScreen[str | None]):
+    """Returns the chosen value, or None when dismissed."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="picker.cancel"),
+        Binding("down,ctrl+n", "move(1)", "Next", show=False, id="picker.down"),
+        Binding("up,ctrl+p", "move(-1)", "Previous", show=False, id="picker.up"),
+        Binding("pagedown", "move(10)", "Page down", show=False, id="picker.page_down"),
+        Binding("pageup", "move(-10)", "Page up", show=False, id="picker.page_up"),
+    ]
+
+    def __init__(self, title: str, search: Search, *, placeholder: str = "Type to search", hint: str = "") -> None:
+        super().__init__()
+        self._title = title
+        self._search = search
+        self._placeholder = placeholder
+        self._hint = hint
+        self._values: list[str] = []
+        self._pending: list[tuple[str, str | None]] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker") as box:
+            box.border_title = self._title
+            box.border_subtitle = "enter picks · escape cancels"
+            yield Input(placeholder=self._placeholder, id="picker-input")
+            yield OptionList(id="picker-options")
+            yield Static(Text(self._hint, style="dim"), id="picker-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#picker-hint").display = bool(self._hint)
+        self._fill("")
+        self.query_one(Input).focus()
+        pending, self._pending = self._pending, []
+        for key, character in pending:
+            self._apply_key(key, character)
+
+    def feed_key(self, key: str, character: str | None) -> bool:
+        """A key typed before this screen had focus (see filter_bar.forward_to_search)."""
+        if key not in ("backspace", "enter", "escape", "up", "down") and not (character and character.isprintable()):
+            return False
+        if not self.is_mounted or not self.query(Input):
+            self._pending.append((key, character))
+        else:
+            self._apply_key(key, character)
+        return True
+
+    def _apply_key(self, key: str, character: str | None) -> None:
+        box = self.query_one(Input)
+        if key == "backspace":
+            box.action_delete_left()
+        elif key == "enter":
+            self._fill(box.value)  # the Changed events of keys typed ahead may still be queued
+            self._submitted()
+        elif key == "escape":
+            self.action_cancel()
+        elif key in ("up", "down"):
+            self.action_move(1 if key == "down" else -1)
+        elif character:
+            box.insert_text_at_cursor(character)
+
+    @property
+    def options(self) -> OptionList:
+        return self.query_one(OptionList)
+
+    @property
+    def values(self) -> list[str]:
+        """The values offered now, in order (for tests)."""
+        return list(self._values)
+
+    @on(Input.Changed, "#picker-input")
+    def _typed(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    def _fill(self, query: str) -> None:
+        choices = list(self._search(query))
+        self._values = [choice.value for choice in choices]
+        options = self.options
+        options.clear_options()
+        if choices:
+            options.add_options([Option(choice.label) for choice in choices])
+            options.highlighted = 0
+        else:
+            options.add_option(Option(Text("Nothing matches", style="dim"), disabled=True))
+
+    @on(Input.Submitted, "#picker-input")
+    def _submitted(self) -> None:
+        index = self.options.highlighted
+        if self._values and index is not None and 0 <= index < len(self._values):
+            self.dismiss(self._values[index])
+
+    @on(OptionList.OptionSelected, "#picker-options")
+    def _clicked(self, event: OptionList.OptionSelected) -> None:
+        if 0 <= event.option_index < len(self._values):
+            self.dismiss(self._values[event.option_index])
+
+    def action_move(self, step: int) -> None:
+        if not self._values:
+            return
+        current = self.options.highlighted or 0
+        self.options.highlighted = max(0, min(len(self._values) - 1, current + step))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,190 @@
+"""The article pane: the selected story's title, source, places and link, then its text, scrollable.
+
+Feed text is hostile. Everything here is built as `Text` objects from `safe_text` output, never as markup;
+Markdown (full articles) goes through Textual's Markdown widget, which renders text literally, with raw HTML
+shown as text and link clicks handled here (only web and mail links are ever opened).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Static
+
+from newsreader.text import safe_line, safe_text
+from newsreader.types import Story
+from newsreader.ui.format import long_when
+from newsreader.ui.widgets.filter_bar import forward_to_search
+
+#: The only link schemes the reader hands to a browser.
+OPENABLE_SCHEMES = ("http://", "https://", "mailto:")
+_URL = re.compile(r"https?://[^\s<>\"')\]]+")
+
+
+def is_openable(url: str) -> bool:
+    return url.strip().lower().startswith(OPENABLE_SCHEMES)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleLink:
+    text: str
+    url: str
+
+
+@lru_cache(maxsize=1)
+def _markdown_parser():  # -> MarkdownIt; imported on first use, like the Markdown widget: not needed at start
+    from markdown_it import MarkdownIt
+
+    # html off: raw HTML in an article is shown as the text it is, never interpreted.
+    return MarkdownIt("gfm-like", {"html": False})
+
+
+def markdown_links(source: str) -> list[ArticleLink]:
+    links: list[ArticleLink] = []
+    for token in _markdown_parser().parse(source):
+        children = token.children or []
+        for index, child in enumerate(children):
+            if child.type == "link_open":
+                href = str(child.attrs.get("href", ""))
+                words = []
+                for inner in children[index + 1:]:
+                    if inner.type == "link_close":
+                        break
+                    words.append(inner.content)
+                links.append(ArticleLink(safe_line(" ".join(words)) or href, safe_line(href)))
+    return links
+
+
+def text_links(text: str) -> list[ArticleLink]:
+    return [ArticleLink(url, url) for url in dict.fromkeys(m.group(0).rstrip(".,;:") for m in _URL.finditer(text))]
+
+
+class ArticleView(VerticalScroll, can_focus=True):
+    """Shows one story, or a message when there is none to show."""
+
+    BINDINGS = []  # the app's keys move and scroll it (see keymap.py)
+
+    class LinkRefused(Message):
+        """A link in the text was clicked whose scheme the reader will not open (file:, javascript:, ...)."""
+
+        def __init__(self, url: str) -> None:
+            super().__init__()
+            self.url = url
+
+    def __init__(self, clock: Callable[[], datetime], place_name: Callable[[str], str], **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._clock = clock
+        self._place_name = place_name
+        self.story: Story | None = None
+        self.links: list[ArticleLink] = []
+        self._markdown_source = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="article-head")
+        # the Markdown view is mounted here when the first full article is shown
+        yield Static(id="article-body")
+        yield Static(id="article-links")
+
+    def show_message(self, *lines: str) -> None:
+        self.story = None
+        self.links = []
+        self.query_one("#article-head", Static).update(Text("\n".join(lines), style="dim"))
+        self._set_body(None, None)
+        self.query_one("#article-links", Static).display = False
+
+    def show_story(self, story: Story) -> None:
+        changed = self.story is None or self.story.id != story.id
+        self.story = story
+        self.query_one("#article-head", Static).update(self._head(story))
+        body = safe_text(story.text or story.summary or "")
+        if story.text_source == "article" and body:
+            self.links = markdown_links(body)
+            self._set_body(body, None)
+        else:
+            self.links = text_links(body)
+            self._set_body(None, _paragraphs(body) if body else Text("(This story has no text.)", style="dim"))
+        links = self.query_one("#article-links", Static)
+        links.display = bool(self.links)
+        if self.links:
+            lines = Text("Links (l to open one)", style="bold")
+            for number, link in enumerate(self.links, 1):
+                lines.append(f"\n{number:>2}. ")
+                if link.text != link.url:
+                    lines.append(link.text + " ")
+                lines.append(link.url, style="underline" if is_openable(link.url) else "dim strike")
+            links.update(lines)
+        if changed:
+            self.scroll_home(animate=False)
+
+    def _set_body(self, markdown: str | None, text: Text | None) -> None:
+        views = self.query("#article-markdown")
+        if markdown is not None and not views:
+            from textual.widgets import Markdown
+
+            self._markdown_source = markdown
+            self.mount(Markdown(markdown, id="article-markdown", open_links=False, parser_factory=_markdown_parser),
+                       after="#article-head")
+        elif views:
+            view = views.first()
+            view.display = markdown is not None
+            if (markdown or "") != self._markdown_source:  # rebuilding the blocks is the costly part: only on change
+                self._markdown_source = markdown or ""
+                view.update(self._markdown_source)  # type: ignore[attr-defined]
+        plain = self.query_one("#article-body", Static)
+        plain.display = text is not None
+        plain.update(text or "")
+
+    def _head(self, story: Story) -> Text:
+        head = Text()
+        head.append(safe_line(story.title) or "(untitled)", style="bold")
+        if story.starred:
+            head.append("  ★", style="bold yellow")
+        head.append("\n")
+        meta = [safe_line(story.feed)]
+        when = story.published or story.fetched_at
+        meta.append(long_when(when, self._clock()) if story.published else f"undated (fetched {long_when(when, self._clock())})")
+        if story.author:
+            meta.append(safe_line(story.author))
+        head.append(" · ".join(meta), style="dim")
+        if story.countries:
+            head.append("\nCountries: ", style="dim")
+            head.append(", ".join(self._place_name(code) for code in story.countries))
+        if story.mentions:
+            head.append("\nMentions: ", style="dim")
+            head.append(", ".join(self._place_name(code) for code in story.mentions), style="dim")
+        if story.regions:
+            head.append("\nRegions: ", style="dim")
+            head.append(", ".join(safe_line(region) for region in story.regions))
+        if story.link:
+            head.append("\n")
+            head.append(safe_line(story.link), style="underline" if is_openable(story.link) else "dim")
+        error = getattr(story, "fulltext_error", None)
+        if error:
+            head.append(f"\nFull text unavailable: {safe_line(str(error))}", style="dim italic")
+        head.append("\n")
+        return head
+
+    def on_key(self, event: events.Key) -> None:
+        forward_to_search(self, event)
+
+    def on_markdown_link_clicked(self, event) -> None:  # type: ignore[no-untyped-def]  # Markdown.LinkClicked
+        event.stop()
+        if is_openable(event.href):
+            self.app.open_url(event.href)
+        else:
+            self.post_message(self.LinkRefused(safe_line(event.href)))
+
+
+def _paragraphs(body: str) -> Text:
+    """Plain text as readable paragraphs: blank lines between, single newlines kept."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", body) if p.strip()]
+    return Text("\n\n".join(paragraphs))

@@ -1,0 +1,314 @@
+"""The list pane: a virtual list of story headers, newest first.
+
+Only the rows on screen are ever built: the list knows how many stories match and fetches headers a page
+at a time as rows come into view, so 100,000 cached stories cost what 30 do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import replace
+from datetime import datetime
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events, work
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from newsreader.store import Store
+from newsreader.text import safe_line
+from newsreader.types import Counts, StoryFilter, StoryHeader
+from newsreader.ui.format import short_when
+from newsreader.ui.widgets.filter_bar import forward_to_search
+
+#: Headers fetched per query; the list keeps a few pages around the rows on screen.
+PAGE = 100
+PAGES_KEPT = 12
+
+
+class StoryList(ScrollView, can_focus=True):
+    """Headers of the stories that match the filter; the cursor row is what the article pane shows."""
+
+    COMPONENT_CLASSES = {
+        "story-list--cursor",
+        "story-list--unread",
+        "story-list--read",
+        "story-list--dim",
+        "story-list--star",
+        "story-list--empty",
+    }
+    BINDINGS = []  # every key is the app's (see keymap.py); the list only answers actions
+
+    class Highlighted(Message):
+        """The cursor moved to another story (or the list became empty: header is None).
+
+        `reloaded`: it moved because the list was reloaded (a filter, a refresh), not by a key.
+        """
+
+        def __init__(self, header: StoryHeader | None, reloaded: bool = False) -> None:
+            super().__init__()
+            self.header = header
+            self.reloaded = reloaded
+
+    class Loaded(Message):
+        """A load finished: the list now shows `story_filter`, `counts` of it."""
+
+        def __init__(self, story_filter: StoryFilter, counts: Counts) -> None:
+            super().__init__()
+            self.story_filter = story_filter
+            self.counts = counts
+
+    def __init__(self, store: Store, clock: Callable[[], datetime], pool: Executor, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._store = store
+        self._clock = clock
+        self._pool = pool
+        self._filter = StoryFilter()
+        self._total = 0
+        self._pages: OrderedDict[int, list[StoryHeader]] = OrderedDict()
+        self._generation = 0
+        self._applied = -1
+        self._counted = -1
+        self._loaded = False
+        self._highlighted_id: int | None = None
+        self.cursor = 0
+        self.empty_message: tuple[str, ...] = ("Loading…",)
+
+    # -- what it shows -------------------------------------------------------------------------------
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    @property
+    def story_filter(self) -> StoryFilter:
+        return self._filter
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
+
+    @property
+    def rows_ready(self) -> bool:
+        """The rows of the last load asked for are shown (the count may still be coming)."""
+        return self._applied == self._generation
+
+    @property
+    def settled(self) -> bool:
+        """The last load asked for is shown and counted."""
+        return self._counted == self._generation
+
+    @property
+    def current(self) -> StoryHeader | None:
+        return self.header_at(self.cursor) if self._total else None
+
+    def header_at(self, index: int) -> StoryHeader | None:
+        if not 0 <= index < self._total:
+            return None
+        number, offset = divmod(index, PAGE)
+        page = self._pages.get(number)
+        if page is None:
+            page = self._store.headers(self._filter, limit=PAGE, offset=number * PAGE)
+            self._remember(number, page)
+        else:
+            self._pages.move_to_end(number)
+        return page[offset] if offset < len(page) else None
+
+    def _remember(self, number: int, page: list[StoryHeader]) -> None:
+        self._pages[number] = page
+        self._pages.move_to_end(number)
+        while len(self._pages) > PAGES_KEPT:
+            self._pages.popitem(last=False)
+
+    def visible_headers(self) -> list[StoryHeader]:
+        """The headers of the rows on screen (for tests and the benchmark)."""
+        top = round(self.scroll_y)
+        return [h for i in range(top, min(self._total, top + self.scrollable_content_region.height))
+                if (h := self.header_at(i)) is not None]
+
+    def update_header(self, story_id: int, **changes: object) -> None:
+        """Change a row in place (read, starred) without a reload, so the list never jumps under the cursor."""
+        for page in self._pages.values():
+            for index, header in enumerate(page):
+                if header.id == story_id:
+                    page[index] = replace(header, **changes)  # type: ignore[arg-type]
+                    self.refresh()
+                    return
+
+    def set_empty_message(self, *lines: str) -> None:
+        self.empty_message = lines
+        if not self._total:
+            self.refresh()
+
+    # -- loading -------------------------------------------------------------------------------------
+
+    def load(self, story_filter: StoryFilter, *, keep: int | None = None) -> None:
+        """Show the stories matching `story_filter`; with `keep`, that story stays under the cursor, on the
+        same screen row, if it still matches (a refresh merging new stories in)."""
+        self._generation += 1
+        self._load(story_filter, keep, self._generation)
+
+    @work(exclusive=True, group="story-list")
+    async def _load(self, story_filter: StoryFilter, keep: int | None, generation: int) -> None:
+        # Two steps: the rows on screen first (a page costs about a millisecond), then the count (which
+        # has to look at every match), so the list answers a filter at once and the total follows.
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(self._pool, self._query_page, story_filter, keep, generation)
+        if result is None or generation != self._generation:
+            return
+        number, position, page = result
+        old_row = self.cursor - round(self.scroll_y)
+        self._applied = generation
+        self._filter = story_filter
+        self._pages = OrderedDict({number: page})
+        self._loaded = True
+        self._set_total(number * PAGE + len(page))  # at least this many; exact once counted
+        if position is not None:
+            self.cursor = position
+            self._scroll_now(position - old_row)
+        else:
+            self.cursor = 0
+            self._scroll_now(0)
+        self.refresh()
+        self._announce(reloaded=True)
+        counts = await loop.run_in_executor(self._pool, self._query_count, story_filter, generation)
+        if counts is None or generation != self._generation:
+            return
+        self._counted = generation
+        self._set_total(counts.total)
+        self.refresh()
+        self.post_message(self.Loaded(story_filter, counts))
+
+    def _set_total(self, total: int) -> None:
+        self._total = total
+        self.virtual_size = Size(self.scrollable_content_region.width, total)
+
+    def _query_page(self, story_filter: StoryFilter, keep: int | None, generation: int
+                    ) -> tuple[int, int | None, list[StoryHeader]] | None:
+        """Runs on the query thread: the page the cursor lands on."""
+        if generation != self._generation:  # a newer load is queued: skip the work
+            return None
+        position = self._store.position(story_filter, keep) if keep is not None else None
+        number = (position or 0) // PAGE
+        return number, position, self._store.headers(story_filter, limit=PAGE, offset=number * PAGE)
+
+    def _query_count(self, story_filter: StoryFilter, generation: int) -> Counts | None:
+        if generation != self._generation:
+            return None
+        return self._store.count(story_filter)
+
+    # -- the cursor ----------------------------------------------------------------------------------
+
+    def move_cursor(self, index: int) -> None:
+        if not self._total:
+            return
+        index = max(0, min(self._total - 1, index))
+        if index == self.cursor:
+            return
+        self.cursor = index
+        height = self.scrollable_content_region.height
+        top = round(self.scroll_y)
+        if index < top:
+            self._scroll_now(index)
+        elif index >= top + height:
+            self._scroll_now(index - height + 1)
+        self.refresh()
+        self._announce()
+
+    def _scroll_now(self, y: int) -> None:
+        """Scroll without animation, in this frame (the row under the cursor must not jump)."""
+        self.scroll_target_y = self.scroll_y = max(0, min(y, self.max_scroll_y))
+
+    def _announce(self, reloaded: bool = False) -> None:
+        header = self.current
+        story_id = header.id if header else None
+        if story_id != self._highlighted_id:
+            self._highlighted_id = story_id
+            self.post_message(self.Highlighted(header, reloaded))
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self.cursor - 1)
+
+    def action_page_down(self) -> None:
+        self.move_cursor(self.cursor + max(1, self.scrollable_content_region.height - 1))
+
+    def action_page_up(self) -> None:
+        self.move_cursor(self.cursor - max(1, self.scrollable_content_region.height - 1))
+
+    def action_cursor_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_cursor_last(self) -> None:
+        self.move_cursor(self._total - 1)
+
+    def on_key(self, event: events.Key) -> None:
+        forward_to_search(self, event)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is not None:
+            self.move_cursor(round(self.scroll_y) + offset.y)
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, self._total)
+
+    # -- drawing -------------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if not self._total:
+            return self._empty_line(y, width, base)
+        index = round(self.scroll_y) + y
+        header = self.header_at(index)
+        if header is None:
+            return Strip.blank(width, base)
+        return self._row(header, width, base, index == self.cursor)
+
+    def _empty_line(self, y: int, width: int, base: Style) -> Strip:
+        lines = self.empty_message
+        if 1 <= y <= len(lines):
+            style = base + self.get_component_rich_style("story-list--empty")
+            text = set_cell_size(" " + lines[y - 1], width)
+            return Strip([Segment(text, style)], width)
+        return Strip.blank(width, base)
+
+    def _row(self, header: StoryHeader, width: int, base: Style, is_cursor: bool) -> Strip:
+        row_style = base + self.get_component_rich_style(
+            "story-list--unread" if not header.read else "story-list--read"
+        )
+        dim = base + self.get_component_rich_style("story-list--dim")
+        star = base + self.get_component_rich_style("story-list--star")
+        if is_cursor:
+            cursor = self.get_component_rich_style("story-list--cursor")
+            row_style, dim, star = row_style + cursor, dim + cursor, star + cursor
+        segments = [
+            Segment("★" if header.starred else " ", star),
+            Segment("●" if not header.read else " ", star if not header.read else dim),
+            Segment(" " + short_when(header.when, self._clock()).rjust(6) + " ", dim),
+        ]
+        used = 10
+        if width >= 72:
+            feed_width = 14 if width < 110 else 20
+            segments.append(Segment(set_cell_size(safe_line(header.feed), feed_width) + " ", dim))
+            used += feed_width + 1
+        if width >= 56:
+            places = " ".join(header.countries[:3])
+            segments.append(Segment(set_cell_size(places, 8) + " ", dim))
+            used += 9
+        title = safe_line(header.title)
+        room = max(0, width - used)
+        if cell_len(title) > room and room > 1:
+            title = set_cell_size(title, room - 1) + "…"
+        segments.append(Segment(set_cell_size(title, room), row_style))
+        return Strip(segments, width)

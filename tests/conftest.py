@@ -1,0 +1,16 @@
+"""Shared fixtures. The loopback feed server lives in feedserver.py; see its docstring for the API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from feedserver import FeedServer
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    """A real HTTP server on 127.0.0.1 (free port) for this test; register routes on it."""
+    with FeedServer() as server:
+        yield server

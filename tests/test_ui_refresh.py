@@ -1,0 +1,129 @@
+"""Background refresh in the reader, against a real loopback server: merging, offline, failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from feedserver import FeedServer, unused_url
+from newsreader.store import Store, StoreError
+from newsreader.types import Config, FeedConfig, Settings
+from newsreader.ui import make_app
+from ui_helpers import fixed_clock, sample_store, screen_lines, settle, story_id
+
+SIZE = (120, 36)
+
+
+def rss(*items: tuple[str, str, str]) -> str:
+    """items: (guid, title, RFC 822 date)."""
+    body = "".join(
+        f"<item><guid>{guid}</guid><title>{title}</title><link>https://loopback.example/{guid}</link>"
+        f"<pubDate>{date}</pubDate><description>About {title}.</description></item>"
+        for guid, title, date in items
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Loopback</title>{body}</channel></rss>'
+
+
+def config(*feeds: FeedConfig) -> Config:
+    # keep_days: the sample stories are dated March 2026; retention must not sweep them during the test
+    return Config(settings=Settings(read_dwell=60, keep_days=36500), feeds=feeds)
+
+
+async def wait_refreshed(pilot, app) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(500):
+        await pilot.pause(0.02)
+        if app._last_refresh is not None and not app.refreshing:
+            break
+    await settle(pilot, app)
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    store = sample_store(tmp_path)
+    yield store
+    store.close()
+
+
+async def test_refresh_merges_new_stories_without_moving_the_cursor(store: Store, feed_server: FeedServer) -> None:
+    url = feed_server.feed("/news.xml", rss(
+        ("n1", "Armenia and Azerbaijan sign peace accord", "Mon, 02 Mar 2026 11:50:00 GMT"),
+        ("n2", "Brazil floods recede", "Mon, 02 Mar 2026 11:40:00 GMT"),
+    ), delay=0.6)
+    app = make_app(config(FeedConfig("Loopback News", url)), store, clock=fixed_clock, state_path=None)
+    async with app.run_test(size=(120, 24)) as pilot:  # a short list, so the merge has to scroll
+        await settle(pilot, app)
+        assert app.refreshing
+        assert "Refreshing" in screen_lines(app)[0]
+        await pilot.press("j", "j", "j")
+        selected = app.story_list.current.id
+        row_on_screen = app.story_list.cursor - round(app.story_list.scroll_y)
+        assert selected == story_id(store, "w2")
+        await wait_refreshed(pilot, app)
+        assert app.story_list.scroll_y == 2  # two new stories above: scrolled by two, the row stays put
+        titles = [app.story_list.header_at(i).title for i in range(3)]
+        assert titles == ["Armenia and Azerbaijan sign peace accord", "Brazil floods recede",
+                              "Ceasefire talks resume in Sochi"]
+        assert app.story_list.current.id == selected  # the same story under the cursor
+        assert app.story_list.cursor - round(app.story_list.scroll_y) == row_on_screen
+        assert app.article.story.id == selected
+        assert "14 stories" in screen_lines(app)[0] and "2 new" in screen_lines(app)[0]
+        # the new story was tagged on the way in, so the country filter finds it
+        await pilot.press("c", *"armenia", "enter")
+        await settle(pilot, app)
+        assert app.story_list.visible_headers()[0].title == "Armenia and Azerbaijan sign peace accord"
+        # r refreshes again: the server answers 304, nothing moves
+        await pilot.press("r")
+        await pilot.pause(0.05)
+        assert app.refreshing
+        app._last_refresh = None
+        await wait_refreshed(pilot, app)
+        assert len(feed_server.requests_for("/news.xml")) == 2
+        assert feed_server.requests_for("/news.xml")[-1].headers.get("if-none-match")
+
+
+async def test_offline_start_never_touches_the_network(store: Store, feed_server: FeedServer) -> None:
+    url = feed_server.feed("/news.xml", rss(("n1", "Should not arrive", "Mon, 02 Mar 2026 11:50:00 GMT")))
+    app = make_app(config(FeedConfig("Loopback News", url)), store, offline=True, clock=fixed_clock, state_path=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("r")
+        await pilot.pause(0.5)
+        assert not app.refreshing
+        assert len(app.story_list.visible_headers()) == 12
+    assert feed_server.requests == []
+
+
+async def test_failed_feeds_become_a_notification_not_a_crash(store: Store, feed_server: FeedServer) -> None:
+    down = feed_server.error("/down.xml", 500)
+    dead = unused_url()
+    app = make_app(config(FeedConfig("Down Feed", down), FeedConfig("Dead Feed", dead)), store, clock=fixed_clock,
+                   state_path=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_refreshed(pilot, app)
+        messages = [(n.title, n.message) for n in app._notifications]
+        assert any(title == "Every feed failed" and "Down Feed" in message and "Dead Feed" in message
+                   for title, message in messages)
+        assert "2 failed" in screen_lines(app)[0]
+        assert len(app.story_list.visible_headers()) == 12  # the cache still reads
+        await pilot.press("j")
+        assert app.story_list.cursor == 1
+
+
+@pytest.mark.parametrize("error", [StoreError("cache.sqlite: cannot write the cache: disk is full"), RuntimeError("boom")])
+async def test_a_refresh_that_cannot_run_is_a_notification(store: Store, error: Exception) -> None:
+    def refresh(*args: object, **kwargs: object) -> None:
+        raise error
+
+    app = make_app(config(FeedConfig("Somewhere", "http://127.0.0.1:9/x.xml")), store, clock=fixed_clock,
+                   state_path=None, refresh_feeds=refresh)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if not app.refreshing:
+                break
+        assert any(n.title == "Refresh failed" and str(error) in n.message for n in app._notifications)
+        assert "Refresh failed" in screen_lines(app)[0]
+        await pilot.press("j")
+        assert app.story_list.cursor == 1

@@ -1,0 +1,111 @@
+"""Snapshots of the reader (pytest-textual-snapshot). Baselines in tests/__snapshots__/; after a deliberate
+change, look at `pytest --snapshot-update` output before accepting it.
+
+Deterministic by construction: a fixed clock, fixed stories, no network, the read dwell far away, no
+cursor blink, and every background count finished before the picture is taken.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsreader.store import Store
+from newsreader.types import Config, Settings
+from newsreader.ui import make_app
+from newsreader.ui.app import COUNTS_DELAY
+from newsreader.ui.widgets.filter_bar import SearchInput
+from ui_helpers import fixed_clock, sample_config, sample_store, settle, story_id
+
+ARTICLE = """Leaders met in **Sochi** on Monday, the Kremlin said.
+
+## What was agreed
+
+- a ceasefire line, monitored from [Yerevan](https://example.org/yerevan)
+- talks to resume in *Brussels*
+
+> "We are closer than ever," one envoy said.
+"""
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    store = sample_store(tmp_path)
+    store.save_fulltext(story_id(store, "w1"), ARTICLE)
+    yield store
+    store.close()
+
+
+def reader(store: Store, config: Config | None = None):
+    return make_app(config or sample_config(read_dwell=600), store, offline=True, clock=fixed_clock, state_path=None)
+
+
+def steps(*keys: str, pause: float = 0.0):
+    """A run_before that presses keys, then waits until the list, the counts and the screen are still."""
+
+    async def run(pilot) -> None:  # type: ignore[no-untyped-def]
+        app = pilot.app
+        app.query_one(SearchInput).cursor_blink = False
+        await settle(pilot, app)
+        await quiet(pilot)
+        await pilot.press(*keys)
+        if pause:
+            await pilot.pause(pause)
+        await quiet(pilot)
+
+    return run
+
+
+async def quiet(pilot) -> None:  # type: ignore[no-untyped-def]
+    app = pilot.app
+    for _ in range(3):
+        await settle(pilot, app)
+        await pilot.pause(COUNTS_DELAY + 0.1)
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_main_screen(snap_compare, store: Store) -> None:
+    assert snap_compare(reader(store), terminal_size=(120, 36), run_before=steps())
+
+
+def test_country_filter(snap_compare, store: Store) -> None:
+    assert snap_compare(reader(store), terminal_size=(120, 36), run_before=steps("c", *"arm", "enter"))
+
+
+def test_search(snap_compare, store: Store) -> None:
+    assert snap_compare(reader(store), terminal_size=(120, 36), run_before=steps("slash", *"ceasefire", pause=0.2))
+
+
+def test_article_view(snap_compare, store: Store) -> None:
+    assert snap_compare(reader(store), terminal_size=(120, 36), run_before=steps("enter"))
+
+
+def test_help_screen(snap_compare, store: Store) -> None:
+    assert snap_compare(reader(store), terminal_size=(120, 36), run_before=steps("question_mark"))
+
+
+def test_empty_no_feeds(snap_compare, tmp_path: Path) -> None:
+    store = Store(tmp_path / "cache.sqlite")
+    app = make_app(Config(settings=Settings(read_dwell=600)), store, offline=True, clock=fixed_clock, state_path=None)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=steps())
+
+
+def test_empty_nothing_cached(snap_compare, tmp_path: Path) -> None:
+    store = Store(tmp_path / "cache.sqlite")
+    app = make_app(sample_config(read_dwell=600), store, offline=True, clock=fixed_clock, state_path=None)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=steps())
+
+
+def test_empty_no_match(snap_compare, store: Store) -> None:
+    assert snap_compare(reader(store), terminal_size=(100, 30),
+                        run_before=steps("c", *"kenya", "enter", "u", "slash", *"ceasefire", "enter"))
+
+
+def test_narrow_terminal(snap_compare, store: Store) -> None:
+    assert snap_compare(reader(store), terminal_size=(80, 24), run_before=steps("j"))
+
+
+def test_wide_terminal(snap_compare, store: Store) -> None:
+    assert snap_compare(reader(store), terminal_size=(200, 50), run_before=steps())

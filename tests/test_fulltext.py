@@ -408,6 +408,11 @@ def test_extract_article_refuses_what_is_not_an_article():
     with pytest.raises(ArticleError) as error:
         extract_article(b'{"a": 1}', "application/json", "http://127.0.0.1/x")
     assert error.value.kind == "not-html"
+    with pytest.raises(ArticleError) as error:
+        extract_article(b"<?xml version='1.0'?><rss version='2.0'></rss>", "application/rss+xml", "http://127.0.0.1/x")
+    assert error.value.kind == "not-html"
+    # Mislabelled as text/plain, but plainly HTML: extracted.
+    assert "hydrometeorological" in extract_article(ARTICLE, "text/plain", "http://127.0.0.1/a.html", HEADLINE)
 
 
 def test_escape_sequences_in_a_page_never_reach_the_cache():

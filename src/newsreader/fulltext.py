@@ -184,9 +184,11 @@ def _media_type(content_type: str | None) -> str:
 def check_html(body: bytes, content_type: str | None) -> None:
     """Refuse what is not a web page, by its declared type and by its first bytes."""
     media = _media_type(content_type)
-    if media and media not in _HTML_TYPES and not media.endswith("+xml"):
-        raise ArticleError("not-html", f"not a web page ({media})")
     head = body[:1024]
+    # Some servers label every file text/plain; a body that opens as HTML is taken for what it is.
+    sniffed_html = head.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html"))
+    if media and media not in _HTML_TYPES and not (media == "text/plain" and sniffed_html):
+        raise ArticleError("not-html", f"not a web page ({media})")
     if head.startswith(_BINARY_MAGIC) or _looks_binary(head):
         raise ArticleError("not-html", "not a web page (binary data)")
 

@@ -13,8 +13,10 @@ import re
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
+from xml.sax.expatreader import ExpatParser
 
 import feedparser
+import feedparser.api
 
 from newsreader.text import html_to_text, safe_line, safe_text
 
@@ -57,6 +59,24 @@ class ParseOptions:
     pinned: tuple[str, ...] = ()  #: countries pinned by the config
     home: str | None = None
     tag: bool = True
+
+
+class _BufferedExpat(ExpatParser):
+    """Expat handing over a text node in one piece: stock expat splits text at every entity, and escaped
+    HTML in a <description> (`&lt;p&gt;...`) made feedparser handle ~100 fragments per item (15% of its time)."""
+
+    def reset(self) -> None:
+        super().reset()
+        self._parser.buffer_text = True
+
+
+def create_parser(*args: Any, **kwargs: Any) -> ExpatParser:
+    """The SAX driver hook: feedparser asks `xml.sax.make_parser` for the drivers in PREFERRED_XML_PARSERS."""
+    return _BufferedExpat(*args, **kwargs)
+
+
+if __name__ not in feedparser.api.PREFERRED_XML_PARSERS:
+    feedparser.api.PREFERRED_XML_PARSERS.insert(0, __name__)
 
 
 def _epoch(parsed: Any) -> float | None:

@@ -139,8 +139,13 @@ async def refresh_feeds(
             page_client = article_client(settings.concurrency, settings.per_host, settings.timeout)
         articles = ArticleFetcher(store, page_client, writer, workers=extract_workers, on_article=on_article)
 
+    # Feeds between download and save at once: without a bound, fast downloads pile up every body (and its
+    # parse) in memory while the parsers and the writer catch up.
+    in_flight = asyncio.Semaphore(settings.concurrency)
+
     async def one(feed: FeedConfig) -> None:
-        outcome = await _refresh_one(store, client, pool, writer, loop, ids[feed.url], feed, force)
+        async with in_flight:
+            outcome = await _refresh_one(store, client, pool, writer, loop, ids[feed.url], feed, force)
         summary.outcomes.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome)

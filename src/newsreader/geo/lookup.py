@@ -114,7 +114,8 @@ def search_countries(query: str, limit: int = 20) -> list[tuple[str, str]]:
             offer(code, 2)
         elif len(q) >= 3 and any(q in k for k in keys):
             offer(code, 6)
-    if len(ranked) < limit and len(q) >= 3:
+    # Typo rescue only when nothing matched as typed: "armenia" should not also offer Romania.
+    if not ranked and len(q) >= 3:
         for m in difflib.get_close_matches(q, _fuzzy_pool(), n=limit, cutoff=0.7):
             offer(_country_keys()[m], 7)
     order = sorted(ranked.items(), key=lambda kv: (kv[1][0], kv[1][1]))

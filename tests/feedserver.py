@@ -109,7 +109,10 @@ class FeedServer:
         self._httpd = _QuietServer((host, port), _make_handler(self))
         self.host, self.port = self._httpd.server_address[:2]
         self.base_url = f"http://{self.host}:{self.port}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="feed-server", daemon=True)
+        # A short poll interval: shutdown() waits up to one interval, and every test stops a server.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="feed-server", daemon=True
+        )
 
     # -- lifecycle -----------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from feedserver import FeedServer, Response, unused_url, write_feeds_toml
+from feedserver import FeedServer, unused_url, write_feeds_toml
 from newsreader import update
 from newsreader.cli import main
 from newsreader.fetch import USER_AGENT

@@ -11,7 +11,6 @@ import re
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table

@@ -18,11 +18,10 @@ from __future__ import annotations
 import asyncio
 import codecs
 import logging
-import os
 import re
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -31,6 +30,7 @@ from newsreader.markdown_text import markdown_to_text
 from newsreader.store import Store
 from newsreader.store.store import FulltextRequest
 from newsreader.text import safe_text
+from newsreader.workers import WorkerPool
 
 ARTICLE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 #: A news page is rarely over 1 MiB; anything past this is not an article we could show.
@@ -281,29 +281,11 @@ def _warm_up() -> None:
     import trafilatura  # noqa: F401
 
 
-class ExtractorPool:
-    """Extracts on every core: trafilatura is mostly Python and holds the GIL."""
+class ExtractorPool(WorkerPool):
+    """Extracts on every core, each worker with trafilatura imported before the first page."""
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers if workers is not None else (os.cpu_count() or 1)
-        self._executor: Executor | None = None
-
-    def executor(self) -> Executor | None:
-        """A process pool, or None to extract in the event loop's thread pool (one core, or workers <= 1)."""
-        if self.workers <= 1:
-            return None
-        if self._executor is None:
-            import multiprocessing
-
-            # forkserver: the caller may be a threaded Textual app, where fork is unsafe.
-            context = multiprocessing.get_context("forkserver")
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_warm_up)
-        return self._executor
-
-    def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        super().__init__(workers, warm_up=_warm_up)
 
 
 # -- failures and retries --------------------------------------------------------------------------------

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-import os
 import re
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.expatreader import ExpatParser
@@ -19,6 +17,7 @@ import feedparser
 import feedparser.api
 
 from newsreader.text import html_to_text, safe_line, safe_text
+from newsreader.workers import WorkerPool
 
 
 class ParseError(Exception):
@@ -226,26 +225,8 @@ def _warm_up() -> None:
     _tagger()
 
 
-class ParserPool:
-    """Parses feeds on every core: feedparser is pure Python and holds the GIL."""
+class ParserPool(WorkerPool):
+    """Parses feeds on every core, each worker with its tagger built before the first feed."""
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers if workers is not None else (os.cpu_count() or 1)
-        self._executor: Executor | None = None
-
-    def executor(self) -> Executor | None:
-        """A process pool, or None to parse in the caller's thread (one core, or workers=0)."""
-        if self.workers <= 1:
-            return None
-        if self._executor is None:
-            import multiprocessing
-
-            # forkserver: the caller may be a threaded Textual app, where fork is unsafe.
-            context = multiprocessing.get_context("forkserver")
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_warm_up)
-        return self._executor
-
-    def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        super().__init__(workers, warm_up=_warm_up)

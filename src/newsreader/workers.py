@@ -1,0 +1,35 @@
+"""Process pools for CPU-bound work (feed parsing, article extraction) on every core."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+
+
+class WorkerPool:
+    """A lazily started process pool; `executor()` is None where one core is all there is to use.
+
+    feedparser and trafilatura are mostly Python and hold the GIL, so threads would not help.
+    """
+
+    def __init__(self, workers: int | None = None, *, warm_up: Callable[[], None] | None = None) -> None:
+        self.workers = workers if workers is not None else (os.cpu_count() or 1)
+        self._warm_up = warm_up
+        self._executor: Executor | None = None
+
+    def executor(self) -> Executor | None:
+        """A process pool, or None to run in the caller's thread pool (one core, or workers <= 1)."""
+        if self.workers <= 1:
+            return None
+        if self._executor is None:
+            # forkserver: the caller may be a threaded Textual app, where fork is unsafe.
+            context = multiprocessing.get_context("forkserver")
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=self._warm_up)
+        return self._executor
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None

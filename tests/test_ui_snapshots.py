@@ -109,3 +109,28 @@ def test_narrow_terminal(snap_compare, store: Store) -> None:
 
 def test_wide_terminal(snap_compare, store: Store) -> None:
     assert snap_compare(reader(store), terminal_size=(200, 50), run_before=steps())
+
+
+def test_add_feed_choices(snap_compare, store: Store, tmp_path: Path) -> None:
+    """The add dialog offering a page's feeds, titles and URLs literal; the choices are set, not looked up, so
+    the picture holds no loopback port (the lookup itself is tested over loopback in test_ui_feeds.py)."""
+    from newsreader.discover import Discovery, FeedCandidate
+    from newsreader.ui.screens.add_feed import AddFeedScreen
+
+    app = make_app(Config(settings=Settings(read_dwell=600), path=str(tmp_path / "feeds.toml")), store,
+                   clock=fixed_clock, state_path=None)  # online, with no feeds: nothing is fetched
+
+    async def run(pilot) -> None:  # type: ignore[no-untyped-def]
+        await steps("a", *"news.example")(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, AddFeedScreen)
+        for box in (screen.url_input, screen.name_input):
+            box.cursor_blink = False
+        screen.show_choices(Discovery(url="https://news.example/", is_feed=False, candidates=(
+            FeedCandidate("https://news.example/rss.xml", "News Example: all stories", 20),
+            FeedCandidate("https://news.example/comments.atom", "[bold]Comments[/bold] & replies", 5),
+            FeedCandidate("https://news.example/world.xml", "World", 12, subscribed_as="World Desk"),
+        )))
+        await quiet(pilot)
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -20,11 +22,14 @@ from textual.worker import Worker, WorkerState
 
 from newsreader.store import Store, StoreError
 from newsreader.text import safe_line
-from newsreader.types import Config, Counts, Story, StoryFilter
+from newsreader.types import Config, Counts, FeedConfig, Story, StoryFilter
 from newsreader.ui import keymap
 from newsreader.ui.commands import ReaderCommands
 from newsreader.ui.filters import ActiveFilters
-from newsreader.ui.messages import RefreshFailed, RefreshFinished, RefreshProgress
+from newsreader.ui.format import error_line, stories
+from newsreader.ui.messages import FeedRemoved, RefreshFailed, RefreshFinished, RefreshProgress
+from newsreader.ui.screens.add_feed import AddFeedScreen
+from newsreader.ui.screens.confirm import ConfirmScreen
 from newsreader.ui.screens.help import HelpScreen
 from newsreader.ui.screens.picker import Choice, PickerScreen
 from newsreader.ui.state import ReaderState, save_state
@@ -32,6 +37,9 @@ from newsreader.ui.widgets.article_view import ArticleView, is_openable
 from newsreader.ui.widgets.filter_bar import FilterBar, SearchInput
 from newsreader.ui.widgets.filter_pane import FilterPane
 from newsreader.ui.widgets.story_list import StoryList
+
+if TYPE_CHECKING:
+    from newsreader.feedlist import AddResult
 
 #: Filter-pane counts are the costly query; wait for typing and key repeat to settle before asking.
 COUNTS_DELAY = 0.35
@@ -92,6 +100,10 @@ class ReaderApp(App[int]):
         self._started = False
         self._openers: dict[str, str] | None = None
         self._last_refresh: datetime | None = None
+        self._refresh_timer: Timer | None = None
+        #: Work that waits for the running refresh: fetching a feed just added, removing a feed.
+        self._after_refresh: list[Callable[[], None]] = []
+        self._removing: FeedConfig | None = None
         self.last_counts: Counts | None = None
         self.place_counts: dict[str, Mapping[str, Counts]] = {}
 
@@ -147,7 +159,7 @@ class ReaderApp(App[int]):
             self.watch_filters(self.filters)  # the reactive only fires on a change
         if not self.offline and self.config.feeds:
             self.call_after_refresh(self.action_refresh)
-            self.set_interval(self.config.settings.refresh_minutes * 60, self._scheduled_refresh, name="refresh")
+            self._schedule_refresh()
 
     def on_unmount(self) -> None:
         self._save_state()
@@ -191,7 +203,7 @@ class ReaderApp(App[int]):
         elif not self.config.feeds:
             where = self.config.path or "feeds.toml"
             story_list.set_empty_message("No feeds configured.",
-                                         f"Add a [[feeds]] table with a url to {where}, then press r.")
+                                         f"Press a to add a feed, or edit {where}.")
         elif self.offline:
             story_list.set_empty_message("Nothing cached yet, and the reader is offline.",
                                          "Run `newsreader fetch`, or start the reader without --offline.")
@@ -309,8 +321,13 @@ class ReaderApp(App[int]):
 
     # -- refreshing ----------------------------------------------------------------------------------
 
+    def _schedule_refresh(self) -> None:
+        if self._refresh_timer is None:
+            self._refresh_timer = self.set_interval(self.config.settings.refresh_minutes * 60, self._scheduled_refresh,
+                                                    name="refresh")
+
     def _scheduled_refresh(self) -> None:
-        if not self.refreshing:
+        if not self.refreshing and self._removing is None:
             self.action_refresh()
 
     def action_refresh(self) -> None:
@@ -319,10 +336,11 @@ class ReaderApp(App[int]):
             return
         if not self.config.feeds:
             where = self.config.path or "feeds.toml"
-            self.notify(f"No feeds configured: add a [[feeds]] table with a url to {where}.", severity="warning", markup=False)
+            self.notify(f"No feeds configured: press a to add one, or add a [[feeds]] table to {where}.", severity="warning",
+                        markup=False)
             return
-        if self.refreshing:
-            self.notify("Already refreshing.", markup=False)
+        if self.refreshing or self._removing is not None:
+            self.notify("Already refreshing." if self.refreshing else "Removing a feed: refresh in a moment.", markup=False)
             return
         self.refreshing = True
         self.filter_bar.show_status(f"Refreshing 0/{len(self.config.feeds)}…", "bold")
@@ -330,9 +348,30 @@ class ReaderApp(App[int]):
             self.story_list.set_empty_message(f"Nothing cached yet: fetching {len(self.config.feeds)} feeds…")
         self._refresh_worker()
 
+    def _fetch_added(self, feed: FeedConfig) -> None:
+        """Fetch just the feed added; after the running refresh, which does not know it."""
+        if self.refreshing or self._removing is not None:
+            self._after_refresh.append(partial(self._fetch_added, feed))
+            return
+        self.refreshing = True
+        self.filter_bar.show_status(f"Fetching {safe_line(feed.name)}…", "bold")
+        self._refresh_worker((feed,))
+
+    def watch_refreshing(self, refreshing: bool) -> None:
+        if not refreshing:
+            self._run_waiting()
+
+    def _run_waiting(self) -> None:
+        """Start what waited for a refresh or a removal to end (each job waits again if it must)."""
+        waiting, self._after_refresh = self._after_refresh, []
+        for job in waiting:
+            self.call_later(job)  # after the handler that ended the refresh has shown its outcome
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="refresh", name="refresh")
-    def _refresh_worker(self) -> None:
-        total = len(self.config.feeds)
+    def _refresh_worker(self, feeds: tuple[FeedConfig, ...] | None = None) -> None:
+        """Every configured feed, or just `feeds`."""
+        total = len(self.config.feeds if feeds is None else feeds)
+        only = {"feeds": list(feeds)} if feeds is not None else {}
         done = 0
 
         def progress(outcome: object) -> None:
@@ -341,7 +380,7 @@ class ReaderApp(App[int]):
             self.post_message(RefreshProgress(done, total, outcome))  # type: ignore[arg-type]
 
         try:
-            summary = self._refresh_feeds(self.store, self.config, on_outcome=progress)
+            summary = self._refresh_feeds(self.store, self.config, on_outcome=progress, **only)
         except StoreError as error:
             self.post_message(RefreshFailed(str(error)))
             return
@@ -367,6 +406,8 @@ class ReaderApp(App[int]):
             lines = [f"{safe_line(o.feed.name)}: {safe_line(o.error)}" for o in sorted(failed, key=lambda o: o.feed.name.casefold())]
             shown = lines[:6] + ([f"… and {len(lines) - 6} more (see `newsreader feeds`)"] if len(lines) > 6 else [])
             title = "Every feed failed" if len(failed) == len(summary.outcomes) else f"{len(failed)} of {len(summary.outcomes)} feeds failed"
+            if len(summary.outcomes) == 1:  # one feed fetched (one just added, say): "every feed" would mislead
+                title = "Could not fetch the feed"
             self.notify("\n".join(shown), title=title, severity="error" if len(failed) == len(summary.outcomes) else "warning",
                         timeout=10, markup=False)
         if summary.new or summary.updated or summary.deleted or not self.story_list.total:
@@ -386,13 +427,134 @@ class ReaderApp(App[int]):
                         timeout=10, markup=False)
         elif event.state is WorkerState.ERROR and event.worker.group == "counts":
             self.notify(safe_line(str(event.worker.error)), title="Could not count stories", severity="warning", markup=False)
+        elif event.state is WorkerState.ERROR and event.worker.group == "feeds":
+            self.notify(error_line(event.worker.error), title="Could not remove the feed",  # type: ignore[arg-type]
+                        severity="error", timeout=10, markup=False)
+            if isinstance(event.worker.error, StoreError) and self._removing is not None:
+                # feeds.toml was changed before the cache refused: the config must say so
+                from newsreader.feedlist import config_path_for_writing
+
+                self._reload_config(config_path_for_writing(self.config.path))
+            self._removing = None
+            self._run_waiting()
 
     def _merge_new_stories(self) -> None:
         """Reload under the same filters, the selected story staying where it is on screen."""
         current = self.story_list.current
         self.story_list.load(self.filters.story_filter(), keep=current.id if current else None)
-        self._pane_built = False  # new feeds, new countries
+        self._rebuild_pane()  # new feeds, new countries
+
+    # -- actions: adding and removing feeds ----------------------------------------------------------
+
+    def _asking(self) -> bool:
+        """A feed dialog is open already: `a` or `d` again must not stack another on it."""
+        return isinstance(self.screen, (AddFeedScreen, ConfirmScreen))
+
+    def action_add_feed(self) -> None:
+        from newsreader.feedlist import config_path_for_writing
+
+        if self._asking():
+            return
+        path = config_path_for_writing(self.config.path)
+        self.push_screen(AddFeedScreen(self.config.settings, path, offline=self.offline), partial(self._feed_added, path))
+
+    def _feed_added(self, path: Path, result: AddResult | None) -> None:
+        if result is None:
+            return
+        feed = result.added[0]
+        self._reload_config(path)
+        self._rebuild_pane()  # its row in the filter pane
+        added = f"Added {safe_line(feed.name)}" + (f" (new file {result.path})" if result.created else "")
+        if self.offline:
+            self.notify(f"{added}. Offline: it is fetched when the reader next runs online.", markup=False)
+            return
+        self.notify(added, markup=False)
+        self._schedule_refresh()  # the reader may have started with no feeds, and so with no schedule
+        self._fetch_added(feed)
+
+    def _reload_config(self, path: Path) -> None:
+        """Read feeds.toml again after the reader changed it."""
+        from newsreader.config import ConfigError, load_config
+
+        try:
+            config = load_config(path)
+        except ConfigError as error:  # edited by hand in between, say: keep what the reader has
+            self.notify(error_line(error), title="Could not read feeds.toml again", severity="error", markup=False)
+            return
+        # The keys stay as bound at start: the help and the palette must show the keys that work.
+        self.config = replace(config, keys=self.config.keys)
+
+    def _rebuild_pane(self) -> None:
+        """The filter pane's feed rows follow the config: build it again, and the counts."""
+        self._pane_built = False
         self._schedule_counts()
+
+    def action_remove_feed(self) -> None:
+        if self._asking() or (feed := self._feed_to_remove()) is None:
+            return
+        cached = self.store.count(StoryFilter(feed=feed.url))
+        starred = self.store.count(StoryFilter(feed=feed.url, starred=True)).total
+        deleted = cached.total - starred
+        question = Text(f"Remove feed {safe_line(feed.name)}? ")
+        question.append(f"Its {stories(deleted)} {'is' if deleted == 1 else 'are'} deleted; ")
+        if starred:
+            question.append("its starred story is kept. " if starred == 1 else f"its {starred:,} starred stories are kept. ")
+        else:
+            question.append("starred stories are kept. ")
+        question.append("[y/n]", style="bold")
+        self.push_screen(ConfirmScreen("Remove feed", question), lambda yes: self._remove(feed) if yes else None)
+
+    def _feed_to_remove(self) -> FeedConfig | None:
+        """The feed `d` means: the one the list is filtered on, else the highlighted story's."""
+        from newsreader.feedlist import find_feed
+
+        wanted = self.filters.get("feed")
+        if not isinstance(wanted, str):
+            current = self.story_list.current
+            if current is None:
+                self.notify("No feed to remove: filter on a feed (f) or select one of its stories.", markup=False)
+                return None
+            wanted = current.feed
+        feed = find_feed(self.config.feeds, wanted)
+        if feed is None:
+            self.notify(f"{safe_line(wanted)} is not in feeds.toml: there is no feed to remove, only cached stories.",
+                        severity="warning", markup=False)
+        return feed
+
+    def _remove(self, feed: FeedConfig) -> None:
+        from newsreader.feedlist import config_path_for_writing
+
+        if self.refreshing or self._removing is not None:
+            # The refresh would write stories of the feed being deleted: wait for it.
+            self._after_refresh.append(partial(self._remove, feed))
+            self.notify(f"Removing {safe_line(feed.name)} when the refresh ends.", markup=False)
+            return
+        self._removing = feed
+        self._remove_worker(config_path_for_writing(self.config.path), feed)
+
+    @work(thread=True, exit_on_error=False, group="feeds", name="remove-feed")
+    def _remove_worker(self, path: Path, feed: FeedConfig) -> None:
+        from newsreader.feedlist import unsubscribe
+
+        self.post_message(FeedRemoved(path, unsubscribe(path, self.store, feed.url)))
+
+    def on_feed_removed(self, message: FeedRemoved) -> None:
+        from newsreader.feedlist import find_feed
+
+        self._removing = None
+        removed = message.removed
+        self._reload_config(message.path)
+        line = f"Removed {safe_line(removed.feed.name)}: {stories(removed.stories_deleted)} deleted"
+        if removed.starred_kept:
+            line += f", {removed.starred_kept} starred kept"
+        self.notify(line, markup=False)
+        self._pane_built = False  # its row leaves the filter pane (unless starred stories keep it)
+        filtered = self.filters.get("feed")
+        if isinstance(filtered, str) and find_feed([removed.feed], filtered) is not None:
+            self.filters = self.filters.with_("feed", None)
+        else:
+            self._merge_new_stories()
+        self._run_waiting()
 
     # -- actions: moving -----------------------------------------------------------------------------
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 
+#: The story list's date column: every short_when fits it, so the columns after it line up.
+SHORT_WHEN_WIDTH = 6
+
+
 def short_when(when: datetime, now: datetime) -> str:
-    """'now', '5m', '3h' for today; '02 Mar' this year; '2025-11-01' before."""
+    """'now', '5m', '3h' for today; '02 Mar' within about ten months; '2025' before (the article has the date)."""
     local = when.astimezone(now.tzinfo)
     age = (now - when).total_seconds()
     if local.date() == now.date() and age >= -300:
@@ -15,9 +19,9 @@ def short_when(when: datetime, now: datetime) -> str:
         if age < 3600:
             return f"{int(age // 60)}m"
         return f"{int(age // 3600)}h"
-    if local.year == now.year:
+    if age < 300 * 86400:
         return local.strftime("%d %b")
-    return local.strftime("%Y-%m-%d")
+    return local.strftime("%Y")
 
 
 def long_when(when: datetime, now: datetime) -> str:
@@ -41,3 +45,21 @@ def compact(number: int) -> str:
     if number < 100_000:
         return f"{number / 1000:.1f}k".replace(".0k", "k")
     return f"{number // 1000}k"
+
+
+def stories(number: int) -> str:
+    """'1 story', '12 stories'."""
+    return f"{number:,} {'story' if number == 1 else 'stories'}"
+
+
+def error_line(error: BaseException) -> str:
+    """An exception as one line for a notice or a dialog.
+
+    newsreader's own errors (ConfigError, FeedListError, DiscoveryError, StoreError) are written to be read
+    as they are; anything else is unexpected, so its type is named too.
+    """
+    from newsreader.text import safe_line
+
+    if type(error).__module__.startswith("newsreader."):
+        return safe_line(str(error))
+    return safe_line(f"{type(error).__name__}: {error}")

@@ -54,12 +54,15 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("story.copy_link", "y", "copy_link", "Copy link", "Copy the story's link", footer=False),
     KeyAction("story.links", "l", "pick_link", "Links", "Pick a link in the article text to open", footer=False),
     KeyAction("feeds.refresh", "r", "refresh", "Refresh", "Fetch every feed now"),
+    KeyAction("feeds.add", "a", "add_feed", "Add feed", "Add a feed: its URL or any page of its site", footer=False),
+    KeyAction("feeds.remove", "d", "remove_feed", "Remove feed", "Remove the story's feed, or the one filtered on",
+              footer=False),
     KeyAction("app.help", "question_mark", "help", "Help", "Show every key"),
     KeyAction("app.quit", "q", "quit", "Quit", "Quit the reader"),
 )
 BY_ID: dict[str, KeyAction] = {action.id: action for action in KEY_ACTIONS}
 #: Actions that open something keys are typed into next (see widgets/filter_bar.forward_to_search).
-OPENERS = frozenset({"search", "pick_country", "pick_region", "pick_feed", "pick_link", "help"})
+OPENERS = frozenset({"search", "pick_country", "pick_region", "pick_feed", "pick_link", "help", "add_feed", "remove_feed"})
 
 
 def bindings() -> list[Binding]:

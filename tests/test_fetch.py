@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 from email.utils import formatdate
 from pathlib import Path
@@ -11,7 +13,7 @@ import pytest
 from feedserver import FeedServer, unused_url, write_feeds_toml
 from newsreader import update
 from newsreader.cli import main
-from newsreader.fetch import USER_AGENT
+from newsreader.fetch import USER_AGENT, HttpClient
 from newsreader.store import Store
 from newsreader.types import Config, FeedConfig, Settings
 from newsreader.update import FeedOutcome, Status, refresh_feeds, refresh_feeds_sync
@@ -139,6 +141,18 @@ def test_atom_feed(store, feed_server):
     url = feed_server.feed("/world.atom", ATOM, content_type="application/atom+xml")
     assert fetch(store, {"Atom": url})["Atom"].new == ATOM_STORIES
     assert feed_row(store, "Atom").title == "Loopback Atom Desk"
+
+
+def test_stories_are_tagged_from_their_links_too(store, feed_server):
+    # Neither title nor summary names a place; the slug of the (relative) link does.
+    rss = ("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>Desk</title><item>"
+           "<title>Crowds gather for a third night</title><link>/world/2026/mar/02/moldova-protests-vote</link>"
+           "<description>Officials urged calm.</description></item></channel></rss>")
+    url = feed_server.feed("/desk.rss", rss)
+    fetch(store, {"Desk": url})
+    (story,) = store.stories()
+    assert story.link == feed_server.url("/world/2026/mar/02/moldova-protests-vote")
+    assert story.countries == () and story.mentions == ("MD",)
 
 
 # -- redirects -------------------------------------------------------------------------------------
@@ -419,3 +433,27 @@ def test_a_broken_parser_pool_falls_back_to_parsing_here(store, feed_server, mon
     summary = refresh_feeds_sync(store, config_for(urls), parse_workers=2)
     assert [o.status for o in summary.outcomes] == [Status.UPDATED, Status.UPDATED]
     assert store.total_stories() == WORLD_STORIES + ATOM_STORIES
+
+
+async def test_requests_to_one_host_never_exceed_the_per_host_cap(feed_server: FeedServer):
+    """Six downloads from each of two hosts (127.0.0.1 and localhost, one server): at most 2 at once per host."""
+    lock = threading.Lock()
+    in_flight: dict[str, int] = {}
+    peak: dict[str, int] = {}
+
+    def slow(request):
+        host = request.headers["host"].split(":")[0]
+        with lock:
+            in_flight[host] = in_flight.get(host, 0) + 1
+            peak[host] = max(peak.get(host, 0), in_flight[host])
+        time.sleep(0.1)
+        with lock:
+            in_flight[host] -= 1
+        return FeedServer.make_feed(WORLD)
+
+    url = feed_server.handler("/slow.rss", slow)
+    urls = [url, url.replace("127.0.0.1", "localhost")] * 6
+    async with HttpClient(concurrency=8, per_host=2) as client:
+        results = await asyncio.gather(*(client.get(u) for u in urls))
+        assert all(r.status == 200 and r.body == WORLD for r in results)
+    assert peak == {"127.0.0.1": 2, "localhost": 2}

@@ -41,13 +41,16 @@ def test_publishers_tags_recall():
     if not (CORPUS / "feeds").is_dir():
         pytest.skip(f"real-world corpus not found at {CORPUS}")
     results = quality.score_external()
-    stories, expected, _tp, _fp, tp_all, _fp_all = results["guardian"]
-    assert stories >= 30
-    assert tp_all / expected >= 0.85, results
+    guardian, nyt, both = results["guardian"], results["nyt"], results["all"]
+    assert guardian.stories >= 30 and nyt.stories >= 30
+    assert guardian.tp_all / guardian.expected >= 0.90, results
     # NYT's nyt_geo tags often name places only the article body mentions (a "European heat wave"
-    # story tagged France, Italy, Spain), so title+summary cannot reach 0.85 there: guard the
+    # story tagged France, Italy, Spain), so what the feed gives cannot reach 0.85 there: guard the
     # level measured instead (see benchmarks/README.md).
-    _s, expected, _tp, _fp, tp_all, _fp_all = results["nyt"]
-    assert tp_all / expected >= 0.62, results
-    _s, expected, _tp, _fp, tp_all, _fp_all = results["all"]
-    assert tp_all / expected >= 0.78, results
+    assert nyt.tp_all / nyt.expected >= 0.70, results
+    assert both.tp_all / both.expected >= 0.82, results
+    # Every publisher tag whose country the story names somewhere (by any of our names) is found,
+    # and the extra countries stay few.
+    assert both.tp_all / both.reachable >= 0.97, results
+    assert both.tp_all / (both.tp_all + both.fp_all) >= 0.75, results
+    assert both.tp / (both.tp + both.fp) >= 0.87, results

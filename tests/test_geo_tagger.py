@@ -191,6 +191,77 @@ def test_categories_pinned_and_home(tagger):
     assert tagger.tag("Council in Toronto votes to close libraries", home="GB").countries == ("CA",)
 
 
+# (link, expected countries + mentions) for a story whose text names no place
+SLUGS = [
+    ("https://www.theguardian.com/world/2024/nov/27/moldova-protests-disputed-vote", {"MD"}),
+    ("https://www.nytimes.com/2026/08/12/world/africa/-zimbabwe-lake-kariba-ferry-capsize.html", {"ZW"}),
+    ("https://www.theguardian.com/world/2022/sep/25/canadas-military-sent-to-help", {"CA"}),  # possessive
+    ("https://www.nytimes.com/2026/08/12/world/middleeast/west-bank-palestinians-israeli-settlers.html", {"PS", "IL"}),
+    ("https://www.bbc.co.uk/news/uk-politics-58945255?at_medium=RSS", {"GB"}),  # section and id
+    ("https://edition.cnn.com/2024/11/27/europe/ukraine-drone-strikes-intl/index.html", {"UA"}),
+    ("https://www.lemonde.fr/afrique/article/2024/11/27/en-cote-d-ivoire-la-campagne_123.html", {"CI"}),
+    ("https://example.org/2024/c%C3%B4te-divoire-vote", {"CI"}),  # percent-encoded, accents folded
+    ("https://www.spiegel.de/reise/geheimtipps-fuer-die-naechste-reise-nach-italien-1107576", {"IT"}),
+    ("https://example.org/world/north-korea-fires-missile", {"KP"}),  # leftmost-longest, as in text
+    ("https://example.org/world/guinea-bissau-coup-attempt", {"GW"}),
+    ("https://example.org/world/south-sudan-delays-vote", {"SS"}),
+    # Lower case hides what is a name: ambiguous names, words and given names never count in a slug.
+    ("https://example.org/us-news/georgia-election-results-certified", set()),
+    ("https://example.org/food/how-to-roast-a-turkey-for-thanksgiving", set()),
+    ("https://example.org/lifestyle/fine-china-plates-auction", set()),
+    ("https://example.org/food/best-french-fries-ranked", set()),
+    ("https://example.org/beauty/nail-polish-trends", set()),
+    ("https://example.org/culture/jordan-peterson-tour", set()),
+    ("https://example.org/music/chad-smith-drums", set()),
+    ("https://example.org/opinion/what-the-pandemic-taught-us", set()),
+    ("https://example.org/world/2024/nov/27/", set()),
+    ("not a link", set()),
+    ("http://[::1", set()),
+]
+
+
+@pytest.mark.parametrize(("link", "want"), SLUGS, ids=[link.rsplit("/", 1)[-1][:40] or link for link, _ in SLUGS])
+def test_link_slug(tagger, link, want):
+    tags = tagger.tag("Crowds gather for a third night", "Officials urged calm.", link=link)
+    assert set(tags.countries) | set(tags.mentions) == want
+
+
+def test_link_slug_weighs_less_than_the_lead(tagger):
+    link = "https://example.org/world/2024/nov/27/spain-floods-valencia-toll"
+    # alone, the slug gives a mention, never a central country: a section in a link ("world-us-canada")
+    # names places a story need not be about
+    tags = tagger.tag("Death toll rises after floods", link=link)
+    assert tags.countries == () and tags.mentions == ("ES",)
+    bbc = tagger.tag("Senate passes the budget", link="https://www.bbc.co.uk/news/world-us-canada-68123456")
+    assert bbc.countries == () and bbc.mentions == ("CA",)
+    # the title decides; a slug place the text never names is a mention
+    tags = tagger.tag("France sends rescue teams", "Teams left Marseille on Tuesday.", link=link)
+    assert tags.countries == ("FR",) and tags.mentions == ("ES",)
+    # a passing name in the lead is a mention, but the slug naming it too makes it central
+    lead = "Rescue teams from Portugal and Spain joined the search on Tuesday."
+    assert tagger.tag("French teams join flood search", lead).countries == ("FR",)
+    assert tagger.tag("French teams join flood search", lead, link=link).countries == ("FR", "ES")
+
+
+def test_acronym_spelled_out_is_not_a_place(tagger):
+    tags = tagger.tag("Insulin runs out in Tigray",
+                      "The head of the International Diabetes Federation (IDF) called it a crime.")
+    assert tags.countries == ("ET",) and tags.mentions == ()
+    assert "IL" in tagger.tag("Strikes in Gaza", "The army (IDF) said it hit targets.").mentions
+    assert tagger.tag("Democratic Republic of Congo (DRC) signs deal").countries == ("CD",)
+
+
+def test_east_london_is_london(tagger):
+    assert tagger.tag("Eclipse glasses sell out", "Queues formed in East London on Tuesday.").countries == ("GB",)
+
+
+def test_candidates_are_every_reading(tagger):
+    named = tagger.candidates("Georgia votes", "Fans of Lewis Hamilton cheered.",
+                              link="https://example.org/world/moldova-watches")
+    assert {"GE", "US", "MD"} <= named  # both readings of Georgia, and the slug
+    assert not named & {"GB", "BM"}  # a stop phrase stands for nothing
+
+
 def test_home_breaks_ambiguity_ties(tagger):
     assert tagger.tag("Georgia braces for storm", home="US").countries == ("US",)
     assert tagger.tag("Georgia braces for storm").countries == ("GE",)

@@ -17,7 +17,7 @@ from newsreader.parse import ParseOptions, parse_feed
 from newsreader.store import SCHEMA_VERSION, Store, StoreError
 from newsreader.store import schema
 from newsreader.store import store as store_module
-from newsreader.types import FeedConfig, StoryFilter
+from newsreader.types import Config, FeedConfig, StoryFilter
 from newsreader.update import refresh_feeds_sync
 
 FEEDS = Path(__file__).parent / "feeds"
@@ -76,11 +76,12 @@ def test_migrations_run_step_by_step_from_an_old_file(tmp_path, monkeypatch):
     monkeypatch.setattr(schema, "SCHEMA_VERSION", 1)
     with Store(path) as old:
         assert old.schema_version == 1
-        save(old, WORLD, parsed("world.rss").entries)
+        save(old, WORLD, parsed("world.rss").entries, index=False)  # version 1's triggers index as they insert
     monkeypatch.undo()
     with Store(path) as store:
         assert store.schema_version == SCHEMA_VERSION
         assert store.total_stories() == 4  # data written at version 1 survives the upgrade
+        assert search_titles(store, "copper") == {"Chile's copper exports rise for a third month"}
         assert [r[0] for r in store._read("SELECT version FROM migrations ORDER BY version")] == list(range(1, SCHEMA_VERSION + 1))
 
 
@@ -224,6 +225,30 @@ def test_search_stays_in_step_after_update_and_delete(store):
     assert search_titles(store, "Stepanakert") == set()
     assert search_titles(store, "Nairobi") == {"Kenya's central bank holds rates as inflation eases"}
     store._db.execute("INSERT INTO stories_fts (stories_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_stories_saved_unindexed_are_searchable_after_index_pending(store):
+    """A fetch indexes in batches: until then a pending story may change or go without upsetting the index."""
+    entries = parsed("world.rss").entries
+    feed_id, _ = save(store, WORLD, entries, index=False)
+    assert search_titles(store, "Nairobi") == set()
+    changed = [replace(e, text="Ceasefire monitors arrive in Stepanakert.", content_hash="v2") if e.key == "world-0001" else e
+               for e in entries]
+    store.save_feed(feed_id, changed, index=False)  # a pending story changes
+    store.set_starred(keys(store)["world-0002"])
+    assert store.delete_older_than(1, now=4_000_000_000) == 3  # and pending stories go
+    assert store.index_pending() == 1
+    assert store.index_pending() == 0
+    assert search_titles(store, "Stepanakert") == set()  # deleted before it was indexed
+    assert search_titles(store, "Nairobi") == {"Kenya's central bank holds rates as inflation eases"}
+    store._db.execute("INSERT INTO stories_fts (stories_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_a_fetch_leaves_every_new_story_searchable(store, feed_server: FeedServer):
+    feed = FeedConfig(name="World", url=feed_server.feed_file("/world.rss", FEEDS / "world.rss"))
+    refresh_feeds_sync(store, Config(feeds=(feed,)))
+    assert search_titles(store, "Nairobi") == {"Kenya's central bank holds rates as inflation eases"}
+    assert store._read("SELECT count(*) FROM stories_fts_pending") == [(0,)]
 
 
 def test_retention_never_deletes_starred(store):

@@ -19,11 +19,12 @@ def retag_all(store: Store, config: Config, *, on_batch: Callable[[int], None] |
         ids = [row[0] for row in batch]
         before = {h.id: h.countries for h in store.headers_by_id(ids)}
         updates = []
-        for story_id, title, summary, text, categories, feed_url in batch:
+        for story_id, title, summary, text, categories, feed_url, link in batch:
             feed = feeds.get(feed_url)
             body = text if text != summary else ""
             tags = tagger.tag(
                 title, summary, body,
+                link=link,
                 categories=tuple(c for c in categories.split("\n") if c),
                 pinned=feed.countries if feed else (),
                 home=feed.home if feed else None,

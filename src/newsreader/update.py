@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from newsreader.fetch import FetchError, HttpClient
 from newsreader.parse import ParseError, ParseOptions, ParsedFeed, ParserPool, parse_feed
-from newsreader.store import Store, StoreError
+from newsreader.store import FetchState, Store, StoreError
 from newsreader.types import Config, FeedConfig
 
 if TYPE_CHECKING:
@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 RETRY_AFTER_WAIT_MAX = 10.0
 #: Below this many feeds, starting worker processes costs more than parsing on one core.
 PROCESS_POOL_MIN_FEEDS = 8
+#: New stories reach the search index this many at a time (and at the end of a run): FTS5 indexes a
+#: batch for a fifth of the cost per story of one feed's worth.
+SEARCH_INDEX_BATCH = 5000
 
 
 class Status(str, Enum):
@@ -115,6 +118,7 @@ async def refresh_feeds(
     settings = config.settings
     summary = RefreshSummary()
     ids = await asyncio.to_thread(store.sync_feeds, targets)
+    states = await asyncio.to_thread(store.fetch_states, ids.values())
     pool = ParserPool(parse_workers if parse_workers is not None else (None if len(targets) >= PROCESS_POOL_MIN_FEEDS else 0))
     own_client = client is None
     if client is None:
@@ -142,11 +146,17 @@ async def refresh_feeds(
     # Feeds between download and save at once: without a bound, fast downloads pile up every body (and its
     # parse) in memory while the parsers and the writer catch up.
     in_flight = asyncio.Semaphore(settings.concurrency)
+    unindexed = 0
 
     async def one(feed: FeedConfig) -> None:
+        nonlocal unindexed
         async with in_flight:
-            outcome = await _refresh_one(store, client, pool, writer, loop, ids[feed.url], feed, force)
+            outcome = await _refresh_one(store, client, pool, writer, loop, states[ids[feed.url]], feed, force)
         summary.outcomes.append(outcome)
+        unindexed += outcome.new
+        if unindexed >= SEARCH_INDEX_BATCH:
+            unindexed = 0
+            await loop.run_in_executor(writer, store.index_pending)
         if on_outcome is not None:
             on_outcome(outcome)
         # Failed and unchanged feeds too: their stories may have retries due.
@@ -161,6 +171,7 @@ async def refresh_feeds(
                     group.create_task(one(feed))
         except* StoreError as errors:
             raise errors.exceptions[0] from None
+        await loop.run_in_executor(writer, store.index_pending)
         caps = {feed.url: feed.max_stories for feed in config.feeds if feed.max_stories}
         retention = await loop.run_in_executor(writer, lambda: store.apply_retention(settings.keep_days, caps))
         summary.deleted = retention.total
@@ -184,11 +195,11 @@ async def _refresh_one(
     pool: ParserPool,
     writer: ThreadPoolExecutor,
     loop: asyncio.AbstractEventLoop,
-    feed_id: int,
+    state: FetchState,
     feed: FeedConfig,
     force: bool,
 ) -> FeedOutcome:
-    state = await loop.run_in_executor(writer, store.fetch_state, feed_id)
+    feed_id = state.feed_id
     if state.retry_after and state.retry_after > time.time() and not force:
         wait = int(state.retry_after - time.time())
         return FeedOutcome(feed, Status.DEFERRED, error=f"the server asked us to wait; next try in {wait} s")
@@ -235,6 +246,7 @@ async def _refresh_one(
             title=parsed.title,
             site_url=parsed.site_url,
             warning=parsed.warning if not parsed.entries else None,
+            index=False,  # the run indexes new stories for search in batches
         ),
     )
     return FeedOutcome(feed, Status.UPDATED, new=saved.new, updated=saved.updated, http_status=result.status)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 
 
@@ -14,9 +14,13 @@ class WorkerPool:
     feedparser and trafilatura are mostly Python and hold the GIL, so threads would not help.
     """
 
-    def __init__(self, workers: int | None = None, *, warm_up: Callable[[], None] | None = None) -> None:
+    def __init__(self, workers: int | None = None, *, warm_up: Callable[[], None] | None = None,
+                 preload: Sequence[str] = ()) -> None:
+        """`warm_up` runs in each worker as it starts; `preload` names modules the forkserver imports once,
+        before it forks the first worker (it applies only if this pool is the first to start it)."""
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
         self._warm_up = warm_up
+        self._preload = list(preload)
         self._executor: Executor | None = None
 
     def executor(self) -> Executor | None:
@@ -26,6 +30,8 @@ class WorkerPool:
         if self._executor is None:
             # forkserver: the caller may be a threaded Textual app, where fork is unsafe.
             context = multiprocessing.get_context("forkserver")
+            if self._preload:
+                context.set_forkserver_preload(self._preload)
             self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=self._warm_up)
         return self._executor
 

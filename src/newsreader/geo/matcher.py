@@ -9,6 +9,8 @@ a match must start and end on a word boundary.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import NamedTuple
 
 import ahocorasick
@@ -36,6 +38,21 @@ class Hit(NamedTuple):
 
 def fold(text: str) -> str:
     return text.translate(_FOLD)
+
+
+_SLUG_WORD = re.compile(r"[a-z0-9]+")
+# ASCII punctuation -> space (the apostrophe is deleted): a third of the regular expression's time.
+_SLUG_ASCII = bytes(c if chr(c).isalnum() else ord(" ") for c in range(256))
+
+
+def slug_words(text: str) -> list[str]:
+    """The words of a link's slug, or of a name as a slug spells it: lower case, accents and
+    apostrophes gone ("Côte d'Ivoire" -> cote divoire, "canadas-military" -> canadas military)."""
+    if text.isascii():
+        return text.lower().encode("ascii").translate(_SLUG_ASCII, b"'").decode("ascii").split()
+    text = unicodedata.normalize("NFKD", text.replace("ß", "ss").replace("’", "'"))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return _SLUG_WORD.findall(text.lower().replace("'", ""))
 
 
 def _title(surface: str) -> str:

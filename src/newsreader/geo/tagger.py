@@ -5,7 +5,8 @@ How a story is read:
 2. Matches are filtered: stop phrases ("Lewis Hamilton", "French fries") swallow their words;
    "City, State" keeps only the state ("Paris, Texas" -> US); a name that is also a given name or
    surname is dropped when glued to another capitalised word ("Denzel Washington"); AP state
-   abbreviations count only after "City, ".
+   abbreviations count only after "City, "; an acronym the story spells out before it is that
+   ("International Diabetes Federation (IDF)" is not Israel's army).
 3. Ambiguous names (Georgia, Congo, Korea, Turkey ...) take the reading with most evidence in the
    story (data/curated.toml, [ambiguous]).
 4. Each country scores zone weight x name weight: title 3, lead (summary, else the first paragraph)
@@ -13,6 +14,10 @@ How a story is read:
    least CENTRAL_MIN and CENTRAL_SHARE of the best, is central (`countries`); the rest are
    `mentions`. Feed categories and pinned countries are always central; the feed's home country
    is the fallback when nothing else is found.
+5. The story's link adds its slug's places (/world/2024/nov/27/georgia-protests-...): an editor's
+   summary, so each country named there gains SLUG_WEIGHT x name weight, once. Slugs are lower
+   case, so only names that cannot be words count there (data/curated.toml, [slug]). On its own
+   the slug gives mentions only: some links end in a section ("world-us-canada"), not a headline.
 """
 
 from __future__ import annotations
@@ -23,9 +28,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from .loader import Entry, load
-from .matcher import Hit, Matcher, fold
+from .matcher import Hit, Matcher, fold, slug_words
 from .regions import regions_of_country
 
 ZONE_WEIGHTS = (3.0, 1.5, 0.5)  # title, lead, body
@@ -37,6 +43,7 @@ CENTRAL_MIN = 1.6  # one passing name in the lead (1.5) is not enough on its own
 CENTRAL_SHARE = 0.4
 TITLE_MIN_WEIGHT = 0.5  # a title match weaker than this (Brussels for the EU) is not enough alone
 PROMOTE_MIN = 0.5  # when nothing is central, the best country is, if it scores this much
+SLUG_WEIGHT = 0.5  # a place in the link's slug: as one body mention; it makes a lead mention central
 
 PLACE_KINDS = frozenset({"alias", "country", "demonym", "territory", "metonym", "translation",
                          "capital", "city", "state", "state_abbr", "ambiguous"})
@@ -109,6 +116,15 @@ class Tagger:
         self._states = frozenset(data["states"])
         self._entries = entries
         self._matcher = Matcher(entries)
+        by_surface = {e.surface: e for e in entries}
+        self._slug_names = {key: by_surface[surface] for key, surface in data["slug_names"].items()}
+        for key, entry in list(self._slug_names.items()):
+            if " " not in key and entry.kind != "stop":
+                self._slug_names.setdefault(key + "s", entry)  # slugs drop the apostrophe: "canadas-military"
+        self._slug_first: dict[str, int] = {}  # first word of a slug name -> most words of one
+        for key in self._slug_names:
+            first, size = key.split(" ", 1)[0], key.count(" ") + 1
+            self._slug_first[first] = max(size, self._slug_first.get(first, 0))
         self._regions_of = regions_of_country()
 
     # -- public -----------------------------------------------------------------------------------
@@ -119,11 +135,12 @@ class Tagger:
         summary: str = "",
         text: str = "",
         *,
+        link: str | None = None,
         categories: Sequence[str] = (),
         pinned: Sequence[str] = (),
         home: str | None = None,
     ) -> Tags:
-        """Tag one story. Input is plain text; any part may be empty."""
+        """Tag one story. Input is plain text; any part may be empty. `link` is the story's URL."""
         title, summary, text = fold(title or ""), fold(summary or ""), fold(text or "")
         full = f"{title}\n{summary}\n{text}"
         t_end = len(title)
@@ -164,13 +181,18 @@ class Tagger:
                 score[code] += gain
                 if zone == 0 and weight >= TITLE_MIN_WEIGHT:
                     central.add(code)
+        text_scored = set(score)
+        for code, weight in self._slug_codes(link).items():
+            score[code] += SLUG_WEIGHT * weight
 
         if score:
             top = max(score.values())
             threshold = max(CENTRAL_MIN, CENTRAL_SHARE * top)
             central.update(c for c, s in score.items() if s >= threshold)
             if not central and top >= PROMOTE_MIN:
-                central.update(c for c, s in score.items() if s >= 0.8 * top)
+                # Not on the link's word alone: a section in it ("world-us-canada") names places the
+                # story need not be about.
+                central.update(c for c, s in score.items() if s >= 0.8 * top and c in text_scored)
         # Categories and pinned codes are added after the threshold, so a publisher's tags never push
         # a country the text is plainly about down to a mention.
         for category in categories:
@@ -193,6 +215,17 @@ class Tagger:
         countries = tuple(c for c in ranked if c in central)
         mentions = tuple(c for c in ranked if c not in central and score[c] > 0)
         return Tags(countries, mentions, self._derive_regions(countries))
+
+    def candidates(self, title: str, summary: str = "", text: str = "", *, link: str | None = None) -> frozenset[str]:
+        """Every country some name in the story or its link could stand for, before any filtering or
+        weighing: the most tag() could find (benchmarks/geo_quality.py measures recall against it)."""
+        full = fold(f"{title or ''}\n{summary or ''}\n{text or ''}")
+        codes = set(self._slug_codes(link))
+        for h in self._matcher.find(full):
+            e = self._entries[h.entry]
+            if e.kind in PLACE_KINDS:
+                codes.update(e.codes)
+        return frozenset(codes)
 
     # -- steps ------------------------------------------------------------------------------------
 
@@ -231,6 +264,8 @@ class Tagger:
             if e.surface in self._person_names and not (headline and h.start < t_end):
                 if self._glued_to_name(full, h, hits, i):
                     continue
+            if e.surface.isupper() and full[h.start - 1 : h.start] == "(" and _spelled_out(full, h):
+                continue
             out.append((h, e, forced.get(i)))
         return out
 
@@ -284,12 +319,57 @@ class Tagger:
             return home
         return amb.default if amb.default in best else best[0]
 
+    def _slug_codes(self, link: str | None) -> dict[str, float]:
+        """code -> name weight of the places the link's slug names, leftmost-longest like the text."""
+        words = _slug(link) if link else []
+        found: dict[str, float] = {}
+        first, names = self._slug_first, self._slug_names
+        free, n = 0, len(words)
+        for i in [i for i, word in enumerate(words) if word in first]:  # few: most words start no name
+            if i < free:
+                continue
+            for size in range(min(first[words[i]], n - i), 0, -1):
+                entry = names.get(" ".join(words[i : i + size]))
+                if entry is not None:
+                    break
+            else:
+                continue
+            free = i + size
+            if entry.kind == "stop":
+                continue
+            weight = entry.weight if len(entry.codes) == 1 else entry.weight * 0.75
+            for code in entry.codes:
+                found[code] = max(found.get(code, 0.0), weight)
+        return found
+
     def _derive_regions(self, countries: tuple[str, ...]) -> tuple[str, ...]:
         seen: dict[str, None] = {}
         for code in countries:
             for name in self._regions_of.get(code, ()):
                 seen.setdefault(name)
         return tuple(seen)
+
+
+def _spelled_out(full: str, h: Hit) -> bool:
+    """True for an acronym in brackets after the words it stands for: "International Diabetes
+    Federation (IDF)". A place's own long form is a name itself ("United Arab Emirates (UAE)")."""
+    acronym = full[h.start : h.end].replace(".", "")
+    initials = [w[0] for w in _WORDS.findall(full, max(0, h.start - 120), h.start) if w[0].isupper()]
+    return "".join(initials[-len(acronym) :]) == acronym
+
+
+def _slug(link: str) -> list[str]:
+    """The words of the link's slug: its last path segment that reads like one (has a - or _)."""
+    # By hand, not urlsplit: that costs 4 us a link, as much as all the rest of the slug's work.
+    host = link.find("://")
+    start = link.find("/", host + 3) if host >= 0 else (0 if link.startswith("/") else -1)
+    if start < 0:
+        return []
+    path = link[start:].split("?", 1)[0].split("#", 1)[0]
+    for segment in reversed(path.split("/")):
+        if "-" in segment or "_" in segment:
+            return slug_words(unquote(segment) if "%" in segment else segment)
+    return []
 
 
 _instance: Tagger | None = None

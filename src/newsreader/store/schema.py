@@ -154,11 +154,45 @@ def _list_indexes(db: sqlite3.Connection) -> None:
     )
 
 
+def _batched_search_index(db: sqlite3.Connection) -> None:
+    """New stories wait in `stories_fts_pending` until `Store.index_pending()` adds them to the search index.
+
+    FTS5 writes a segment per transaction, so indexing 50 stories at a time (one feed) cost about five times
+    as much per story as indexing a whole fetch at once (see benchmarks/README.md, Fetch). A story still
+    pending has nothing in the index, so deleting or changing it must not tell the index to remove it.
+    """
+    run_script(
+        db,
+        """
+        CREATE TABLE stories_fts_pending (story_id INTEGER PRIMARY KEY);
+        DROP TRIGGER stories_fts_insert;
+        DROP TRIGGER stories_fts_delete;
+        DROP TRIGGER stories_fts_update;
+        CREATE TRIGGER stories_fts_insert AFTER INSERT ON stories BEGIN
+            INSERT INTO stories_fts_pending (story_id) VALUES (new.id);
+        END;
+        CREATE TRIGGER stories_fts_delete AFTER DELETE ON stories BEGIN
+            INSERT INTO stories_fts (stories_fts, rowid, title, summary, text)
+            SELECT 'delete', old.id, old.title, old.summary, old.text
+            WHERE NOT EXISTS (SELECT 1 FROM stories_fts_pending WHERE story_id = old.id);
+            DELETE FROM stories_fts_pending WHERE story_id = old.id;
+        END;
+        CREATE TRIGGER stories_fts_update AFTER UPDATE OF title, summary, text ON stories
+        WHEN NOT EXISTS (SELECT 1 FROM stories_fts_pending WHERE story_id = old.id) BEGIN
+            INSERT INTO stories_fts (stories_fts, rowid, title, summary, text)
+            VALUES ('delete', old.id, old.title, old.summary, old.text);
+            INSERT INTO stories_fts (rowid, title, summary, text) VALUES (new.id, new.title, new.summary, new.text);
+        END;
+        """,
+    )
+
+
 #: version reached -> the step that reaches it from the one before
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _initial,
     2: _fulltext_state,
     3: _list_indexes,
+    4: _batched_search_index,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

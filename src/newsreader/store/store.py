@@ -251,7 +251,7 @@ class Store:
                     "ON CONFLICT (url) DO UPDATE SET name = excluded.name WHERE name != excluded.name",
                     (feed.url, feed.name, now),
                 )
-        urls = [feed.url for feed in configs]
+        urls = {feed.url for feed in configs}
         ids: dict[str, int] = {}
         for url, feed_id in self._read("SELECT url, id FROM feeds"):
             if url in urls:
@@ -259,10 +259,13 @@ class Store:
         return ids
 
     def fetch_state(self, feed_id: int) -> FetchState:
-        row = self._read(
-            "SELECT id, url, coalesce(fetch_url, url), etag, last_modified, retry_after FROM feeds WHERE id = ?", (feed_id,)
-        )[0]
-        return FetchState(*row)
+        return self.fetch_states([feed_id])[feed_id]
+
+    def fetch_states(self, feed_ids: Iterable[int]) -> dict[int, FetchState]:
+        """Feed id -> what its conditional GET needs, for many feeds in one query."""
+        wanted = set(feed_ids)
+        rows = self._read("SELECT id, url, coalesce(fetch_url, url), etag, last_modified, retry_after FROM feeds")
+        return {row[0]: FetchState(*row) for row in rows if row[0] in wanted}
 
     def record_not_modified(self, feed_id: int, status: int, *, fetch_url: str | None = None) -> None:
         now = time.time()
@@ -295,10 +298,13 @@ class Store:
         site_url: str | None = None,
         warning: str | None = None,
         fetched_at: float | None = None,
+        index: bool = True,
     ) -> SaveResult:
         """Store one fetched feed: its stories and its fetch state, in one transaction.
 
         A story seen before keeps its read and starred flags; one whose content changed gets the new text.
+        `index=False` leaves new stories out of search until `index_pending()`, which does many feeds at
+        once for a fraction of the cost.
         """
         now = fetched_at if fetched_at is not None else time.time()
         new = updated = 0
@@ -348,7 +354,14 @@ class Store:
                 "last_error = ?, error_count = 0, retry_after = NULL WHERE id = ?",
                 (status, etag, last_modified, fetch_url, title, site_url, now, now, warning and f"warning: {warning}", feed_id),
             )
+            if index and new:
+                _index_pending(db)
         return SaveResult(new=new, updated=updated)
+
+    def index_pending(self) -> int:
+        """Add the stories saved with `index=False` to the search index; return how many there were."""
+        with self._write() as db:
+            return _index_pending(db)
 
     def feeds(self) -> list[Feed]:
         rows = self._read(
@@ -665,12 +678,12 @@ class Store:
 
     # -- tags ----------------------------------------------------------------------------------------
 
-    def iter_for_tagging(self, batch: int = 500) -> Iterator[list[tuple[int, str, str, str, str, str]]]:
-        """Batches of (id, title, summary, text, categories, feed url) for re-tagging the whole cache."""
+    def iter_for_tagging(self, batch: int = 500) -> Iterator[list[tuple[int, str, str, str, str, str, str | None]]]:
+        """Batches of (id, title, summary, text, categories, feed url, link) for re-tagging the whole cache."""
         last = 0
         while True:
             rows = self._read(
-                "SELECT s.id, s.title, s.summary, s.text, s.categories, f.url FROM stories s JOIN feeds f ON f.id = s.feed_id "
+                "SELECT s.id, s.title, s.summary, s.text, s.categories, f.url, s.link FROM stories s JOIN feeds f ON f.id = s.feed_id "
                 "WHERE s.id > ? ORDER BY s.id LIMIT ?",
                 (last, batch),
             )
@@ -692,6 +705,15 @@ class Store:
 
     def total_stories(self) -> int:
         return self._read("SELECT count(*) FROM stories")[0][0]
+
+
+def _index_pending(db: sqlite3.Connection) -> int:
+    count = db.execute(
+        "INSERT INTO stories_fts (rowid, title, summary, text) "
+        "SELECT s.id, s.title, s.summary, s.text FROM stories_fts_pending AS p JOIN stories AS s ON s.id = p.story_id"
+    ).rowcount
+    db.execute("DELETE FROM stories_fts_pending")
+    return count
 
 
 def _write_places(db: sqlite3.Connection, story_id: int | None, countries: Sequence[str], mentions: Sequence[str],

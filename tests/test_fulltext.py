@@ -532,3 +532,41 @@ def test_fetch_command_flags(feed_server: FeedServer, tmp_path: Path, capsys):
     code, out, _ = _cli(capsys, "--config", str(toml), "--data-dir", str(data), "fetch", "--fulltext")
     assert code == 0 and "articles: 1 extracted" in _words(out)
     assert len(feed_server.requests_for("/a.html")) == 1  # already extracted
+
+
+# -- tags from the article ---------------------------------------------------------------------------------
+
+_TAGGED_ARTICLE = """<!doctype html><html><head><title>Talks resume</title></head><body>
+<nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<article><h1>Border talks resume after a long pause</h1>
+<p>Negotiators from Armenia and Azerbaijan met again on Tuesday, the first round since the spring, to work
+through the remaining sections of the border they have been delimiting for three years.</p>
+<p>In Yerevan, the government said the talks had been constructive and that a further meeting was planned
+for next month. Officials in Baku described the atmosphere as businesslike but said differences remained.</p>
+<p>Armenia's prime minister told parliament that the agreed sections already allowed farmers to return to
+fields they had not worked for decades, and that Armenia would not give up the road to the south.</p>
+<p>Azerbaijan's foreign ministry said the next round would take up the question of enclaves, which both
+sides describe as the hardest part of the work still ahead of the commissions.</p>
+</article><footer>All rights reserved</footer></body></html>"""
+
+
+def test_a_story_is_tagged_again_from_its_article_and_keeps_those_tags(feed_server: FeedServer, store: Store):
+    """The feed's summary names no country; the article does. A later change to the feed keeps them."""
+    feed_server.page("/talks.html", _TAGGED_ARTICLE)
+    url = _feed(feed_server, [("Talks resume after a long pause", "/talks.html")])
+    config = _config(("Gazette", url))
+    _fetch(store, config, fulltext=False)
+    assert _by_title(store)["Talks resume after a long pause"].countries == ()
+
+    _fetch(store, config)
+    story = _by_title(store)["Talks resume after a long pause"]
+    assert story.text_source == "article"
+    # Named only in the body, four times and three: the first is what the story is about, the other a mention.
+    assert (story.countries, story.mentions) == (("AM",), ("AZ",))
+    assert "Caucasus" in story.regions
+    assert [s.id for s in store.stories(StoryFilter(country="AM"))] == [story.id]
+
+    _feed(feed_server, [("Talks resume after a long pause", "/talks.html")], summary="A corrected summary.")
+    _fetch(store, config)
+    story = _by_title(store)["Talks resume after a long pause"]
+    assert story.summary == "A corrected summary." and (story.countries, story.mentions) == (("AM",), ("AZ",))

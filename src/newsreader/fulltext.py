@@ -345,10 +345,13 @@ class ArticleFetcher:
         *,
         workers: int | None = None,
         on_article: ArticleCallback | None = None,
+        on_saved: Callable[[int], object] | None = None,
         per_feed: int = ARTICLES_PER_FEED,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """`on_saved(story_id)` runs on `writer` once a story's article is stored (the refresh re-tags it)."""
         self.store = store
+        self.on_saved = on_saved
         self.client = client
         self.writer = writer
         self.on_article = on_article
@@ -384,13 +387,15 @@ class ArticleFetcher:
         now = self.clock()
         result = page.result
         if page.markdown is not None:
-            await loop.run_in_executor(
-                self.writer,
-                lambda: self.store.save_fulltext(
+            def save() -> None:
+                self.store.save_fulltext(
                     request.story_id, page.markdown, url=result.url if result else url, size=page.bytes,
                     etag=result.etag if result else None, last_modified=result.last_modified if result else None,
-                ),
-            )
+                )
+                if self.on_saved is not None:
+                    self.on_saved(request.story_id)
+
+            await loop.run_in_executor(self.writer, save)
             outcome = ArticleOutcome(request.story_id, url, "ok", bytes=page.bytes)
             self.extracted += 1
         else:

@@ -141,7 +141,11 @@ async def refresh_feeds(
         own_page_client = page_client is None
         if page_client is None:
             page_client = article_client(settings.concurrency, settings.per_host, settings.timeout)
-        articles = ArticleFetcher(store, page_client, writer, workers=extract_workers, on_article=on_article)
+        from newsreader.retag import retag_stories
+
+        # The article names places the feed's summary does not: tag the story again with it.
+        articles = ArticleFetcher(store, page_client, writer, workers=extract_workers, on_article=on_article,
+                                  on_saved=lambda story_id: retag_stories(store, config, [story_id]))
 
     # Feeds between download and save at once: without a bound, fast downloads pile up every body (and its
     # parse) in memory while the parsers and the writer catch up.

@@ -310,8 +310,10 @@ class Store:
         new = updated = 0
         with self._write() as db:
             existing = {
-                key: (story_id, digest)
-                for key, story_id, digest in db.execute("SELECT key, id, content_hash FROM stories WHERE feed_id = ?", (feed_id,))
+                key: (story_id, digest, source)
+                for key, story_id, digest, source in db.execute(
+                    "SELECT key, id, content_hash, text_source FROM stories WHERE feed_id = ?", (feed_id,)
+                )
             }
             for entry in entries:
                 known = existing.get(entry.key)
@@ -329,24 +331,29 @@ class Store:
                         ),
                     )
                     _write_places(db, cursor.lastrowid, entry.countries, entry.mentions, entry.regions)
-                    existing[entry.key] = (cursor.lastrowid, entry.content_hash)
+                    existing[entry.key] = (cursor.lastrowid, entry.content_hash, "feed")
                     new += 1
                 elif known[1] != entry.content_hash:
-                    story_id = known[0]
-                    # Full article text, once extracted, is better than the feed's; keep it.
+                    story_id, _digest, source = known
                     db.execute(
                         "UPDATE stories SET link = ?, title = ?, author = ?, published = coalesce(?, published), "
                         "updated = ?, summary = ?, content = ?, "
-                        "text = CASE WHEN text_source = 'feed' THEN ? ELSE text END, categories = ?, content_hash = ?, "
-                        "countries = ?, mentions = ?, regions = ? WHERE id = ?",
+                        "text = CASE WHEN text_source = 'feed' THEN ? ELSE text END, categories = ?, content_hash = ? "
+                        "WHERE id = ?",
                         (
                             entry.link, entry.title, entry.author, entry.published, entry.updated, entry.summary,
-                            entry.content_html, entry.text, "\n".join(entry.categories), entry.content_hash,
-                            " ".join(entry.countries), " ".join(entry.mentions), "|".join(entry.regions), story_id,
+                            entry.content_html, entry.text, "\n".join(entry.categories), entry.content_hash, story_id,
                         ),
                     )
-                    db.execute("DELETE FROM story_places WHERE story_id = ?", (story_id,))
-                    _write_places(db, story_id, entry.countries, entry.mentions, entry.regions)
+                    # Full article text, once extracted, is better than the feed's, and so are the tags found
+                    # in it (`newsreader retag` tags it again): keep both.
+                    if source == "feed":
+                        db.execute(
+                            "UPDATE stories SET countries = ?, mentions = ?, regions = ? WHERE id = ?",
+                            (" ".join(entry.countries), " ".join(entry.mentions), "|".join(entry.regions), story_id),
+                        )
+                        db.execute("DELETE FROM story_places WHERE story_id = ?", (story_id,))
+                        _write_places(db, story_id, entry.countries, entry.mentions, entry.regions)
                     updated += 1
             db.execute(
                 "UPDATE feeds SET http_status = ?, etag = ?, last_modified = ?, fetch_url = coalesce(?, fetch_url), "
@@ -682,15 +689,18 @@ class Store:
         """Batches of (id, title, summary, text, categories, feed url, link) for re-tagging the whole cache."""
         last = 0
         while True:
-            rows = self._read(
-                "SELECT s.id, s.title, s.summary, s.text, s.categories, f.url, s.link FROM stories s JOIN feeds f ON f.id = s.feed_id "
-                "WHERE s.id > ? ORDER BY s.id LIMIT ?",
-                (last, batch),
-            )
+            rows = self._read(_TAGGING_ROWS + "WHERE s.id > ? ORDER BY s.id LIMIT ?", (last, batch))
             if not rows:
                 return
             yield rows
             last = rows[-1][0]
+
+    def tagging_rows(self, story_ids: Sequence[int]) -> list[tuple[int, str, str, str, str, str, str | None]]:
+        """`iter_for_tagging`'s rows for these stories."""
+        if not story_ids:
+            return []
+        marks = ", ".join("?" * len(story_ids))
+        return self._read(_TAGGING_ROWS + f"WHERE s.id IN ({marks}) ORDER BY s.id", list(story_ids))
 
     def set_tags(self, tags: Sequence[tuple[int, Sequence[str], Sequence[str], Sequence[str]]]) -> None:
         """(story id, countries, mentions, regions) for many stories, in one transaction."""
@@ -705,6 +715,11 @@ class Store:
 
     def total_stories(self) -> int:
         return self._read("SELECT count(*) FROM stories")[0][0]
+
+
+_TAGGING_ROWS = (
+    "SELECT s.id, s.title, s.summary, s.text, s.categories, f.url, s.link FROM stories s JOIN feeds f ON f.id = s.feed_id "
+)
 
 
 def _index_pending(db: sqlite3.Connection) -> int:

@@ -306,10 +306,19 @@ def test_empty_body_is_not_a_feed(store, feed_server):
 
 
 def test_dead_server(store):
-    outcome = fetch(store, {"Dead": unused_url()})["Dead"]
+    url = unused_url()
+    outcome = fetch(store, {"Dead": url})["Dead"]
     assert outcome.status is Status.FAILED
-    assert outcome.error.startswith("cannot connect")
-    assert "\n" not in outcome.error
+    host_port = url.split("//")[1].split("/")[0]
+    assert outcome.error == f"cannot connect: {host_port}: Connection refused"
+
+
+def test_a_malformed_url_fails_that_feed_alone(store, feed_server):
+    outcomes = fetch(store, {"Bad": "http://[::1:/feed.xml", "Scheme": "ftp://127.0.0.1/feed.xml",
+                             "World": feed_server.feed("/world.rss", WORLD)})
+    assert (outcomes["Bad"].status, outcomes["Bad"].error) == (Status.FAILED, "invalid URL: Invalid IPv6 URL")
+    assert outcomes["Scheme"].error == "unsupported URL scheme: ftp"
+    assert outcomes["World"].status is Status.UPDATED
 
 
 def test_error_is_cleared_by_the_next_success(store, feed_server):

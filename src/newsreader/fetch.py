@@ -116,7 +116,10 @@ class HttpClient:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        host = urlsplit(url).hostname or ""
+        try:
+            host = urlsplit(url).hostname or ""
+        except ValueError as error:  # "Invalid IPv6 URL" and the like: one feed's problem, not the run's
+            raise FetchError(f"invalid URL: {_reason(error)}") from None
         # Host slot first: a task waiting for a busy host must not hold one of the overall slots meanwhile.
         async with self._hosts[host], self._overall:
             try:

@@ -9,6 +9,7 @@ gzip/deflate/brotli, the Response the fetcher reads. The httpx-aiohttp package d
 
 from __future__ import annotations
 
+import os
 import ssl
 from collections.abc import AsyncIterator
 
@@ -92,9 +93,19 @@ class _as_httpx_errors:
         if isinstance(error, (aiohttp.SocketTimeoutError, TimeoutError)):
             raise httpx.ReadTimeout(message) from error
         if isinstance(error, aiohttp.ClientConnectorError):
-            raise httpx.ConnectError(message) from error
+            raise httpx.ConnectError(_connect_reason(error)) from error
         if isinstance(error, (aiohttp.InvalidUrlClientError, aiohttp.NonHttpUrlClientError)):
             raise httpx.UnsupportedProtocol(message) from error
         if isinstance(error, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientResponseError)):
             raise httpx.RemoteProtocolError(message) from error
         raise httpx.TransportError(message) from error
+
+
+def _connect_reason(error: aiohttp.ClientConnectorError) -> str:
+    """'example.org:443: Connection refused', not aiohttp's 'Cannot connect to host ... ssl:default [...]'."""
+    cause = error.os_error
+    if cause.errno and cause.errno > 0:
+        reason = os.strerror(cause.errno)
+    else:  # a DNS failure (gaierror) has its own negative codes and says what went wrong itself
+        reason = cause.strerror or str(cause) or type(cause).__name__
+    return f"{error.host}:{error.port}: {reason}"

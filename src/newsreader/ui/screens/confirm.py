@@ -10,15 +10,16 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 #: Keys that answer, for keys typed before the screen was up (see filter_bar.forward_to_search).
-ANSWERS = {"y": True, "enter": True, "n": False, "escape": False}
+ANSWERS = {"y": True, "enter": True, "n": False, "escape": False, "q": False}
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """Returns True for y or enter, False for n or escape."""
+    """Returns True for y or enter, False for n, escape or q."""
 
     BINDINGS = [
         Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+        # q too: it would otherwise reach the app behind the question and quit the reader.
+        Binding("n,escape,q", "answer(False)", "No", id="confirm.no"),
     ]
 
     def __init__(self, title: str, question: Text) -> None:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import http.server
+import shutil
+import ssl
+import subprocess
 import threading
 import time
 from email.utils import formatdate
@@ -466,3 +470,54 @@ async def test_requests_to_one_host_never_exceed_the_per_host_cap(feed_server: F
         results = await asyncio.gather(*(client.get(u) for u in urls))
         assert all(r.status == 200 and r.body == WORLD for r in results)
     assert peak == {"127.0.0.1": 2, "localhost": 2}
+
+
+# -- TLS ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    """An HTTPS feed server on 127.0.0.1 with a self-signed certificate made for this test."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Length", str(len(WORLD)))
+            self.end_headers()
+            self.wfile.write(WORLD)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    yield f"https://127.0.0.1:{server.server_address[1]}/world.rss", cert
+    server.shutdown()
+    server.server_close()
+
+
+def test_https_feed_with_a_trusted_certificate(store, tls_server, monkeypatch):
+    url, cert = tls_server
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust this test's certificate, as a user's CA bundle would
+    outcome = fetch(store, {"Secure": url})["Secure"]
+    assert (outcome.status, outcome.new) == (Status.UPDATED, WORLD_STORIES)
+
+
+def test_https_feed_with_an_untrusted_certificate_says_so(store, tls_server):
+    url, _cert = tls_server
+    outcome = fetch(store, {"Secure": url})["Secure"]
+    host_port = url.split("//")[1].split("/")[0]
+    assert outcome.status is Status.FAILED
+    assert outcome.error == f"cannot connect: {host_port}: its TLS certificate is not trusted (self-signed certificate)"

@@ -104,7 +104,11 @@ class _as_httpx_errors:
 def _connect_reason(error: aiohttp.ClientConnectorError) -> str:
     """'example.org:443: Connection refused', not aiohttp's 'Cannot connect to host ... ssl:default [...]'."""
     cause = error.os_error
-    if cause.errno and cause.errno > 0:
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        reason = f"its TLS certificate is not trusted ({cause.verify_message})"
+    elif isinstance(cause, ssl.SSLError):
+        reason = f"TLS failed ({cause.reason or cause.strerror or type(cause).__name__})"
+    elif cause.errno and cause.errno > 0:
         reason = os.strerror(cause.errno)
     else:  # a DNS failure (gaierror) has its own negative codes and says what went wrong itself
         reason = cause.strerror or str(cause) or type(cause).__name__

@@ -42,3 +42,15 @@ def test_retag_uses_text_link_and_feed_settings(store: Store):
     assert tags["Council"] == (("GB",), ())  # the home fallback
     assert tags["Harvest"][0] == ("KE",)  # the stored text, not only the summary
     assert retag_all(store, Config(settings=Settings(), feeds=(feed, other))) == 0
+
+
+def test_an_articles_lede_is_its_first_paragraph_of_prose() -> None:
+    from newsreader.retag import article_lede
+
+    lede = "Negotiators from Armenia and Azerbaijan met again on Tuesday, the first round since the spring talks."
+    markdown = "\n\n".join(["## Talks resume", "![A photo of the table](https://x/p.jpg)", "By A. Reporter",
+                              lede, "Second paragraph.", "- a list item"])
+    found, rest = article_lede(markdown)
+    assert found == lede
+    assert lede not in rest and "Second paragraph." in rest and "## Talks resume" in rest
+    assert article_lede("## Only a heading\n\nShort.") == ("", "## Only a heading\n\nShort.")

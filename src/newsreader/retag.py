@@ -8,8 +8,11 @@ from collections.abc import Callable, Iterable, Sequence
 from newsreader.store import Store
 from newsreader.types import Config, FeedConfig
 
-#: (id, title, summary, text, categories, feed url, link), as the store gives them for tagging
-TaggingRow = tuple[int, str, str, str, str, str, "str | None"]
+#: (id, title, summary, text, categories, feed url, link, text source), as the store gives them for tagging
+TaggingRow = tuple[int, str, str, str, str, str, "str | None", str]
+#: An article's lede: its first paragraph of prose, at least this long (shorter ones are bylines, datelines).
+LEDE_MIN_CHARS = 80
+LEDE_MAX_CHARS = 600
 
 
 def retag_all(store: Store, config: Config, *, on_batch: Callable[[int], None] | None = None) -> int:
@@ -36,10 +39,15 @@ def _retag(store: Store, rows: Iterable[TaggingRow], feeds: dict[str, FeedConfig
     before = {h.id: h.countries for h in store.headers_by_id([row[0] for row in rows])}
     updates = []
     changed = 0
-    for story_id, title, summary, text, categories, feed_url, link in rows:
+    for story_id, title, summary, text, categories, feed_url, link, source in rows:
         feed = feeds.get(feed_url)
+        lead, body = summary, text if text != summary else ""
+        if source == "article":
+            # The article's lede names who the story is about as a feed's summary does: it weighs as the lead.
+            lede, body = article_lede(text)
+            lead = f"{summary}\n\n{lede}" if summary and lede else summary or lede
         tags = tagger.tag(
-            title, summary, text if text != summary else "",
+            title, lead, body,
             link=link,
             categories=tuple(c for c in categories.split("\n") if c),
             pinned=feed.countries if feed else (),
@@ -50,3 +58,15 @@ def _retag(store: Store, rows: Iterable[TaggingRow], feeds: dict[str, FeedConfig
     if updates:
         store.set_tags(updates)
     return changed
+
+
+def article_lede(markdown: str) -> tuple[str, str]:
+    """(lede, the rest) of an extracted article: the first paragraph of prose, not a heading, an image, a
+    list, a table, a quote or a byline."""
+    paragraphs = markdown.split("\n\n")
+    for index, paragraph in enumerate(paragraphs):
+        text = paragraph.strip()
+        if len(text) >= LEDE_MIN_CHARS and not text.startswith(("#", "![", "|", "- ", "* ", ">", "```")):
+            rest = paragraphs[:index] + paragraphs[index + 1 :]
+            return text[:LEDE_MAX_CHARS], "\n\n".join(rest)
+    return "", markdown

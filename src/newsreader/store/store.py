@@ -685,8 +685,8 @@ class Store:
 
     # -- tags ----------------------------------------------------------------------------------------
 
-    def iter_for_tagging(self, batch: int = 500) -> Iterator[list[tuple[int, str, str, str, str, str, str | None]]]:
-        """Batches of (id, title, summary, text, categories, feed url, link) for re-tagging the whole cache."""
+    def iter_for_tagging(self, batch: int = 500) -> Iterator[list[tuple[int, str, str, str, str, str, str | None, str]]]:
+        """Batches of (id, title, summary, text, categories, feed url, link, text source) for re-tagging."""
         last = 0
         while True:
             rows = self._read(_TAGGING_ROWS + "WHERE s.id > ? ORDER BY s.id LIMIT ?", (last, batch))
@@ -695,7 +695,7 @@ class Store:
             yield rows
             last = rows[-1][0]
 
-    def tagging_rows(self, story_ids: Sequence[int]) -> list[tuple[int, str, str, str, str, str, str | None]]:
+    def tagging_rows(self, story_ids: Sequence[int]) -> list[tuple[int, str, str, str, str, str, str | None, str]]:
         """`iter_for_tagging`'s rows for these stories."""
         if not story_ids:
             return []
@@ -718,7 +718,8 @@ class Store:
 
 
 _TAGGING_ROWS = (
-    "SELECT s.id, s.title, s.summary, s.text, s.categories, f.url, s.link FROM stories s JOIN feeds f ON f.id = s.feed_id "
+    "SELECT s.id, s.title, s.summary, s.text, s.categories, f.url, s.link, s.text_source "
+    "FROM stories s JOIN feeds f ON f.id = s.feed_id "
 )
 
 

@@ -113,13 +113,22 @@ def test_last_modified_alone_is_enough(store, feed_server):
     assert "if-none-match" not in last.headers and "if-modified-since" in last.headers
 
 
-def test_no_validators_means_an_unconditional_get_that_stores_nothing_twice(store, feed_server):
+def test_no_validators_means_an_unconditional_get_and_the_same_body_costs_no_parsing(store, feed_server, monkeypatch):
+    parses = count_parses(monkeypatch)
     url = feed_server.feed("/world.rss", WORLD, etag=False, last_modified=None)
     fetch(store, {"World": url})
     outcome = fetch(store, {"World": url})["World"]
-    assert (outcome.status, outcome.new, outcome.updated) == (Status.UPDATED, 0, 0)
+    assert (outcome.status, outcome.http_status, outcome.new) == (Status.NOT_MODIFIED, 200, 0)
     assert "if-none-match" not in feed_server.requests_for("/world.rss")[-1].headers
+    assert len(parses) == 1, "the very body stored last time is not parsed again"
     assert store.total_stories() == WORLD_STORIES
+
+    # A changed body is parsed and stored as usual; nothing is stored twice.
+    feed_server.feed("/world.rss", WORLD.replace(b"</channel>", b"<item><guid>extra</guid><title>Extra</title></item></channel>"),
+                     etag=False, last_modified=None)
+    outcome = fetch(store, {"World": url})["World"]
+    assert (outcome.status, outcome.new) == (Status.UPDATED, 1) and len(parses) == 2
+    assert store.total_stories() == WORLD_STORIES + 1
 
 
 def test_force_ignores_nothing_but_deferrals(store, feed_server):

@@ -7,6 +7,7 @@ can draw a progress bar and the reader can show progress, and one bad feed never
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -226,6 +227,12 @@ async def _refresh_one(
     if result.not_modified:
         await loop.run_in_executor(writer, lambda: store.record_not_modified(feed_id, result.status, fetch_url=result.permanent_url))
         return FeedOutcome(feed, Status.NOT_MODIFIED, http_status=result.status)
+    # Many servers ignore conditional requests: the very bytes stored last time need no parsing either.
+    body_hash = hashlib.blake2b(result.body, digest_size=16).hexdigest()
+    if body_hash == state.body_hash:
+        await loop.run_in_executor(writer, lambda: store.record_not_modified(
+            feed_id, result.status, fetch_url=result.permanent_url, etag=result.etag, last_modified=result.last_modified))
+        return FeedOutcome(feed, Status.NOT_MODIFIED, http_status=result.status)
 
     options = ParseOptions(url=result.url, content_type=result.content_type, pinned=feed.countries, home=feed.home)
     try:
@@ -251,6 +258,7 @@ async def _refresh_one(
             site_url=parsed.site_url,
             warning=parsed.warning if not parsed.entries else None,
             index=False,  # the run indexes new stories for search in batches
+            body_hash=body_hash if parsed.entries or not parsed.warning else None,  # a warning must show again
         ),
     )
     return FeedOutcome(feed, Status.UPDATED, new=saved.new, updated=saved.updated, http_status=result.status)

@@ -187,12 +187,19 @@ def _batched_search_index(db: sqlite3.Connection) -> None:
     )
 
 
+def _body_hash(db: sqlite3.Connection) -> None:
+    """A hash of the last feed body stored: a server that ignores conditional requests and sends the same
+    bytes again then costs no parsing and no writing."""
+    db.execute("ALTER TABLE feeds ADD COLUMN body_hash TEXT")
+
+
 #: version reached -> the step that reaches it from the one before
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _initial,
     2: _fulltext_state,
     3: _list_indexes,
     4: _batched_search_index,
+    5: _body_hash,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

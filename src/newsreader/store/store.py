@@ -104,6 +104,7 @@ class FetchState:
     etag: str | None
     last_modified: str | None
     retry_after: float | None
+    body_hash: str | None = None  #: of the last body stored
 
 
 def _dt(epoch: float | None) -> datetime | None:
@@ -264,16 +265,19 @@ class Store:
     def fetch_states(self, feed_ids: Iterable[int]) -> dict[int, FetchState]:
         """Feed id -> what its conditional GET needs, for many feeds in one query."""
         wanted = set(feed_ids)
-        rows = self._read("SELECT id, url, coalesce(fetch_url, url), etag, last_modified, retry_after FROM feeds")
+        rows = self._read("SELECT id, url, coalesce(fetch_url, url), etag, last_modified, retry_after, body_hash FROM feeds")
         return {row[0]: FetchState(*row) for row in rows if row[0] in wanted}
 
-    def record_not_modified(self, feed_id: int, status: int, *, fetch_url: str | None = None) -> None:
+    def record_not_modified(self, feed_id: int, status: int, *, fetch_url: str | None = None, etag: str | None = None,
+                            last_modified: str | None = None) -> None:
+        """A 304, or a 200 with the very body stored last time (validators it brings are kept)."""
         now = time.time()
         with self._write() as db:
             db.execute(
                 "UPDATE feeds SET http_status = ?, last_attempt = ?, last_success = ?, last_error = NULL, error_count = 0, "
-                "retry_after = NULL, fetch_url = coalesce(?, fetch_url) WHERE id = ?",
-                (status, now, now, fetch_url, feed_id),
+                "retry_after = NULL, fetch_url = coalesce(?, fetch_url), etag = coalesce(?, etag), "
+                "last_modified = coalesce(?, last_modified) WHERE id = ?",
+                (status, now, now, fetch_url, etag, last_modified, feed_id),
             )
 
     def record_error(self, feed_id: int, error: str, *, status: int | None = None, retry_after: float | None = None,
@@ -299,6 +303,7 @@ class Store:
         warning: str | None = None,
         fetched_at: float | None = None,
         index: bool = True,
+        body_hash: str | None = None,
     ) -> SaveResult:
         """Store one fetched feed: its stories and its fetch state, in one transaction.
 
@@ -358,8 +363,9 @@ class Store:
             db.execute(
                 "UPDATE feeds SET http_status = ?, etag = ?, last_modified = ?, fetch_url = coalesce(?, fetch_url), "
                 "title = coalesce(?, title), site_url = coalesce(?, site_url), last_attempt = ?, last_success = ?, "
-                "last_error = ?, error_count = 0, retry_after = NULL WHERE id = ?",
-                (status, etag, last_modified, fetch_url, title, site_url, now, now, warning and f"warning: {warning}", feed_id),
+                "last_error = ?, error_count = 0, retry_after = NULL, body_hash = ? WHERE id = ?",
+                (status, etag, last_modified, fetch_url, title, site_url, now, now, warning and f"warning: {warning}",
+                 body_hash, feed_id),
             )
             if index and new:
                 _index_pending(db)

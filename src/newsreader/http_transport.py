@@ -75,7 +75,10 @@ class _ResponseStream(httpx.AsyncByteStream):
 
     async def aclose(self) -> None:
         # A body read to its end gives the connection back to the pool; one cut short closes it.
-        self._response.release() if self._response.content.at_eof() else self._response.close()
+        if self._response.content.at_eof():
+            self._response.release()
+        else:
+            self._response.close()
 
 
 class _as_httpx_errors:

@@ -367,7 +367,7 @@ def test_an_error_mid_save_leaves_no_half_written_feed(store, monkeypatch):
         store.save_feed(feed_id, parsed("world.rss").entries, etag='"v1"')
     assert store.feed_counts() == {"Atom": store.feed_counts()["Atom"]}
     assert store.count(StoryFilter(feed="World")).total == 0
-    assert store.fetch_state(feed_id).etag is None, "the feed's state is part of the same transaction"
+    assert store.fetch_states([feed_id])[feed_id].etag is None, "the feed's state is part of the same transaction"
     assert store._read("SELECT count(*) FROM stories_fts")[0][0] == 3
     monkeypatch.undo()
     assert store.save_feed(feed_id, parsed("world.rss").entries).new == 4  # and the store still works

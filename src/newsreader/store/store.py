@@ -259,9 +259,6 @@ class Store:
                 ids[url] = feed_id
         return ids
 
-    def fetch_state(self, feed_id: int) -> FetchState:
-        return self.fetch_states([feed_id])[feed_id]
-
     def fetch_states(self, feed_ids: Iterable[int]) -> dict[int, FetchState]:
         """Feed id -> what its conditional GET needs, for many feeds in one query."""
         wanted = set(feed_ids)

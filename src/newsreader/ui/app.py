@@ -422,8 +422,7 @@ class ReaderApp(App[int]):
         if event.state is WorkerState.ERROR and event.worker.group == "refresh":
             self.refreshing = False
             self.filter_bar.show_status("Refresh failed", "red")
-            error = event.worker.error
-            self.notify(safe_line(f"{type(error).__name__}: {error}"), title="Refresh failed", severity="error",
+            self.notify(error_line(event.worker.error), title="Refresh failed", severity="error",  # type: ignore[arg-type]
                         timeout=10, markup=False)
         elif event.state is WorkerState.ERROR and event.worker.group == "counts":
             self.notify(safe_line(str(event.worker.error)), title="Could not count stories", severity="warning", markup=False)

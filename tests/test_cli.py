@@ -331,3 +331,24 @@ def test_version_and_help(capsys):
     help_text = capsys.readouterr().out
     for option in ("--feed", "--search", "--since", "--unread", "--limit", "--json"):
         assert option in help_text
+
+
+CAPTIONED = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>Captions</title>
+<item><guid>c1</guid><title>Border talks resume</title><link>http://example.test/c1</link>
+<description>Armenian and Azerbaijani negotiators met again on Monday to settle the border.</description>
+<media:content url="http://example.test/c1.jpg"/><media:description>Negotiators in Tbilisi.</media:description>
+</item></channel></rss>"""
+
+
+def test_show_puts_a_feed_summary_before_a_shorter_caption(tmp_path, feed_server, capsys, monkeypatch):
+    """NYT's feed content is its image caption: showing it alone would hide the story's summary."""
+    monkeypatch.setenv("COLUMNS", "200")
+    config = write_feeds_toml(tmp_path / "feeds.toml", [("Captions", feed_server.feed("/c.rss", CAPTIONED))])
+    args = ["--config", str(config), "--data-dir", str(tmp_path / "data")]
+    assert main([*args, "fetch"]) == 0
+    capsys.readouterr()
+    assert main([*args, "show", "1"]) == 0
+    out = capsys.readouterr().out
+    summary = "Armenian and Azerbaijani negotiators met again on Monday to settle the border."
+    assert f"{summary}\n\nNegotiators in Tbilisi." in out

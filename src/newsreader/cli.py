@@ -215,7 +215,7 @@ def cmd_show(store: Store, args: argparse.Namespace, console: Console) -> int:
 
         body = markdown_to_text(story.text)
     else:
-        body = safe_text(story.text or story.summary or "(no text)")
+        body = safe_text(story.feed_text or "(no text)")
         if story.fulltext_error:
             shown = "the feed's text" if story.text else "the feed summary"
             lines.append(Text(f"full text unavailable: {safe_line(story.fulltext_error)}; showing {shown}", style="dim"))

@@ -88,6 +88,18 @@ class Story:
     def when(self) -> datetime:
         return self.published or self.fetched_at
 
+    @property
+    def feed_text(self) -> str:
+        """What the feed gives to read: its content, or its summary when it has none. Content shorter than
+        the summary that does not hold it is a side note, not the story (NYT's is the image caption), so it
+        follows the summary instead of hiding it."""
+        text, summary = self.text or "", self.summary or ""
+        if not text:
+            return summary
+        if len(text) < len(summary) and summary not in text:
+            return f"{summary}\n\n{text}"
+        return text
+
 
 @dataclass(frozen=True, slots=True)
 class StoryFilter:

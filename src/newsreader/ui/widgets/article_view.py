@@ -105,8 +105,9 @@ class ArticleView(VerticalScroll, can_focus=True):
         changed = self.story is None or self.story.id != story.id
         self.story = story
         self.query_one("#article-head", Static).update(self._head(story))
-        body = safe_text(story.text or story.summary or "")
-        if story.text_source == "article" and body:
+        article = story.text_source == "article" and bool(story.text)
+        body = safe_text(story.text if article else story.feed_text)
+        if article:
             self.links = markdown_links(body)
             self._set_body(body, None)
         else:

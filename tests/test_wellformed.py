@@ -77,7 +77,7 @@ def test_most_real_feeds_take_the_fast_path() -> None:
     taken = {p.name for p in feeds if read_wellformed(p.read_bytes(), None) is not None}
     # Publishers whose feeds are well-formed UTF-8 RSS or Atom; they must not drift to feedparser unnoticed.
     for name in ("bbc-world.xml", "nytimes-world.xml", "aljazeera-english-all.xml", "lemonde-une.xml",
-                 "dailymail-articles.xml", "heise-developer.atom.xml", "20minutos-es.rdf.xml"):
+                 "dailymail-articles.xml", "heise-developer.atom.xml", "20minutos-es.rdf.xml", "golem-de.xml"):
         assert name in taken
     assert len(taken) >= len(feeds) * 2 // 3
 
@@ -119,6 +119,8 @@ RSS_ITEMS = {
     "guid is the link when there is none": "<item><title>A</title><guid>https://example.org/a</guid></item>",
     "a later link wins over a guid": "<item><guid>https://example.org/g</guid><link>https://example.org/l</link></item>",
     "a guid that is not a permalink": '<item><guid isPermaLink="false">abc-1</guid><title>A</title></item>',
+    "a permalink spelled True": '<item><guid isPermaLink="True">https://example.org/t</guid><title>A</title></item>',
+    "a link given as a url attribute": '<item><atom:link url="https://example.org/u"/><title>A</title></item>',
     "an empty link": "<item><title>A</title><link></link><guid>https://example.org/g</guid></item>",
     "extra slashes after the scheme": "<item><link>http:///example.org/a</link><guid>file:////x</guid></item>",
     "entities in a link": "<item><link>https://example.org/?a=1&amp;amp;b=2&amp;c;</link></item>",
@@ -199,8 +201,8 @@ STEPS_ASIDE = {
     "a DOCTYPE after a long comment": (b'<?xml version="1.0"?><!--' + b"x" * 5000 + b'--><!DOCTYPE rss>'
                                        + RSS.format(items="<item><title>A</title></item>").encode()[38:]),
     "xml:base": RSS.format(items='<item xml:base="https://b.example/"><link>a</link></item>').encode(),
-    "another encoding": RSS.format(items="<item><title>Caf\u00e9</title></item>").replace(
-        "utf-8", "iso-8859-1").encode("iso-8859-1"),
+    "another encoding": RSS.format(items="<item><title>\u041c\u043e\u0441\u043a\u0432\u0430</title></item>").replace(
+        "utf-8", "windows-1251").encode("windows-1251"),
     "XHTML content": ATOM.format(
         items='<entry><id>u</id><content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">x</div></content></entry>'
     ).encode(),
@@ -215,6 +217,23 @@ STEPS_ASIDE = {
 @pytest.mark.parametrize("case", list(STEPS_ASIDE), ids=list(STEPS_ASIDE))
 def test_feeds_it_does_not_mirror_go_to_feedparser(case: str) -> None:
     assert read_wellformed(STEPS_ASIDE[case], "application/rss+xml") is None
+
+
+LATIN1_BODY = RSS.format(items="<item><title>Caf\u00e9 \u0093cr\u00e8me\u0094</title></item>").replace(
+    "utf-8", "iso-8859-1").encode("iso-8859-1")
+
+
+@pytest.mark.parametrize(("content_type", "taken"), [
+    (None, True),
+    ("application/rss+xml", True),
+    ("application/rss+xml; charset=ISO-8859-1", True),
+    ("application/rss+xml; charset=utf-8", False),  # feedparser believes the header, libxml2 the declaration
+    ("text/xml; charset=latin1", True),
+    ("text/xml", False),  # US-ASCII by RFC 3023: feedparser complains of the override
+    ("Application/RSS+XML", False),  # feedparser compares media types as sent
+])
+def test_iso_8859_1_is_read_as_feedparser_reads_it(content_type: str | None, taken: bool) -> None:
+    assert assert_same_as_feedparser(LATIN1_BODY, content_type) is taken
 
 
 def test_text_xml_without_charset_is_taken_only_when_ascii() -> None:

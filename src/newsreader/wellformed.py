@@ -1,13 +1,13 @@
-"""Well-formed UTF-8 RSS 2.0, RSS 1.0 and Atom 1.0, read with lxml into what feedparser would give us.
+"""Well-formed RSS 2.0, RSS 1.0 and Atom 1.0 in UTF-8 or ISO-8859-1, read with lxml as feedparser reads them.
 
 feedparser is a SAX parser written in Python: 15-20 ms of CPU for a 50-item feed, most of what a cold fetch
 costs (benchmarks/README.md). libxml2 builds the same document in under 1 ms. `read_wellformed` reads the few
 things we keep of each entry (title, link, id, dates, summary, content, author, categories) by feedparser's
 own rules, and only for documents whose every element in an entry it knows how feedparser treats. Anything
-else returns None, and feedparser reads the feed: ill-formed XML, another encoding, a DOCTYPE, an xml:base,
-XHTML content, or an element feedparser gives a meaning not mirrored here (media:title, itunes:summary, a
-second title, ...). tests/test_wellformed.py holds both readers to the same stories over the real-world corpus
-and our own feeds.
+else returns None, and feedparser reads the feed: ill-formed XML, another encoding (or one feedparser would
+choose differently from libxml2), a DOCTYPE, an xml:base, XHTML content, or an element feedparser gives a
+meaning not mirrored here (itunes:summary, a second id, ...). tests/test_wellformed.py holds both readers to
+the same stories over the real-world corpus and our own feeds.
 
 It leans on three of feedparser's internals (its date parser, its namespace prefixes and its handler names);
 should a feedparser release move them, `AVAILABLE` is False and every feed goes to feedparser.
@@ -59,8 +59,10 @@ _OUR_KEYS = frozenset({"title", "link", "id", "summary", "content", "author", "t
                        "updated_parsed", "name", "email", "uri", "href", "url"})
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _UTF8 = "utf-8"
+_LATIN1 = "iso8859-1"  # codecs' name for it
 
-_XML_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([^"']+)["']""")
+_XML_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([^"']+)["']""")  # as libxml2 reads it
+_FEEDPARSER_XML_ENCODING = re.compile(rb"""^<\?.*encoding=['"](.*?)['"].*\?>""")  # feedparser.encodings
 _URI_FIXER = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*://)(/*)(.*?)")  # as feedparser.urls._urljoin
 _ENTITY_IN_LINK = re.compile(r"&([A-Za-z0-9_]+);")
 
@@ -70,8 +72,8 @@ class _Unsupported(Exception):
 
 
 def read_wellformed(body: bytes, content_type: str | None) -> dict[str, Any] | None:
-    """feedparser's result (the parts we read) for a well-formed UTF-8 feed, or None to let feedparser read it."""
-    if not AVAILABLE or not _utf8_as_feedparser_reads_it(body, content_type):
+    """feedparser's result (the parts we read) for a well-formed feed, or None to let feedparser read it."""
+    if not AVAILABLE or not _decoded_alike(body, content_type):
         return None
     if b"xml:base" in body:
         return None
@@ -93,42 +95,48 @@ def read_wellformed(body: bytes, content_type: str | None) -> dict[str, Any] | N
         return None
 
 
-def _utf8_as_feedparser_reads_it(body: bytes, content_type: str | None) -> bool:
-    """True when feedparser would decode the body as UTF-8 and raise no encoding complaint (RFC 3023 rules)."""
+def _decoded_alike(body: bytes, content_type: str | None) -> bool:
+    """True when feedparser (by RFC 3023, as its encodings.py reads it) and libxml2 (by the XML declaration)
+    decode the body the same way, as UTF-8 or ISO-8859-1, and feedparser raises no complaint about it."""
     if body.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00", b"\x4c\x6f\xa7\x94")):  # UTF-16/32, EBCDIC
         return False
-    match = _XML_ENCODING.match(body.removeprefix(b"\xef\xbb\xbf"))
-    declared = match.group(1).decode("ascii", "replace") if match else ""
-    if declared and not _is_utf8(declared):
+    data = body.removeprefix(b"\xef\xbb\xbf")
+    declared = _XML_ENCODING.match(data)
+    libxml2_codec = _codec(declared.group(1).decode("ascii", "replace")) if declared else _UTF8
+    if libxml2_codec not in (_UTF8, _LATIN1) or (len(data) < len(body) and libxml2_codec != _UTF8):
         return False
+    seen_by_feedparser = _FEEDPARSER_XML_ENCODING.match(data)
+    xml_encoding = seen_by_feedparser.group(1).decode("utf-8", "replace").lower() if seen_by_feedparser else ""
     if content_type is None:
-        return True
-    media_type, _, params = content_type.partition(";")
-    media_type = media_type.strip().lower()
-    charset = ""
-    for param in params.split(";"):
-        key, _, value = param.partition("=")
-        if key.strip().lower() == "charset":
-            charset = value.strip().strip("'\"")
-    if charset and not _is_utf8(charset):
-        return False
-    if media_type in ("application/xml", "application/xml-dtd", "application/xml-external-parsed-entity") or (
-            media_type.startswith("application/") and media_type.endswith("+xml")):
-        return True
-    if media_type in ("text/xml", "text/xml-external-parsed-entity") or (
-            media_type.startswith("text/") and media_type.endswith("+xml")):
-        # RFC 3023: text/xml without a charset is US-ASCII whatever the document says; feedparser then
-        # complains of the override on any other byte.
-        return bool(charset) or body.isascii()
-    return False  # not an XML media type: feedparser reads it but flags it
+        chosen = xml_encoding or _UTF8
+    else:
+        # feedparser's parse_content_type: the media type as sent (not lower-cased), the charset parameter.
+        media_type, _, params = content_type.partition(";")
+        media_type = media_type.strip()
+        charset = ""
+        for param in params.split(";"):
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "charset":
+                charset = value.strip().strip("\"'")
+        if media_type in ("application/xml", "application/xml-dtd", "application/xml-external-parsed-entity") or (
+                media_type.startswith("application/") and media_type.endswith("+xml")):
+            chosen = charset or xml_encoding or _UTF8
+        elif media_type in ("text/xml", "text/xml-external-parsed-entity") or (
+                media_type.startswith("text/") and media_type.endswith("+xml")):
+            chosen = charset or "us-ascii"  # whatever the document says; any other byte is a complaint
+        else:
+            return False  # not an XML media type: feedparser reads it but flags it
+    if _codec(chosen) == "ascii":
+        return body.isascii()
+    return _codec(chosen) == libxml2_codec
 
 
 @lru_cache(maxsize=64)
-def _is_utf8(name: str) -> bool:
+def _codec(name: str) -> str | None:
     try:
-        return codecs.lookup(name).name == _UTF8
+        return codecs.lookup(name).name
     except LookupError:
-        return False
+        return None
 
 
 @lru_cache(maxsize=512)
@@ -185,7 +193,7 @@ def _feed(channel: Any, item_tag: str) -> dict[str, Any]:
             href = _alternate_href(child)
             if href is not None:
                 link = href
-            elif "href" not in child.attrib:
+            elif _href(child) is None:
                 link = _ENTITY_IN_LINK.sub(r"&\g<1>", _urljoin(_text(child)))
         elif name in ("dc_title", "media_title"):
             raise _Unsupported(name)
@@ -201,7 +209,7 @@ def _feed(channel: Any, item_tag: str) -> dict[str, Any]:
 
 def _entry(item: Any, atom: bool) -> dict[str, Any]:
     """One entry, walked in document order with feedparser's rules for which of several values wins."""
-    if item.get("href") is not None or item.get("lastmod") is not None:
+    if {"href", "lastmod"} & _attributes(item).keys():
         raise _Unsupported("item attributes")
     entry: dict[str, Any] = {}
     about = item.get(f"{{{RDF}}}about")
@@ -247,7 +255,7 @@ def _entry(item: Any, atom: bool) -> dict[str, Any]:
             if name == "content" and not atom:
                 raise _Unsupported("content in RSS")
             content_type = _text_type(element, "text/html" if name == "content_encoded" else "text/plain")
-            if element.get("src") is not None:
+            if "src" in _attributes(element):
                 raise _Unsupported("content by reference")
             value = _text(element)
             if not atom and content_type == "text/plain" and StrictFeedParser.looks_like_html(value):
@@ -258,7 +266,7 @@ def _entry(item: Any, atom: bool) -> dict[str, Any]:
             _add_category(tags, element, name)
         elif name == "link":
             # The last link wins: an HTML alternate's href, or a link's text.
-            if "href" not in element.attrib:
+            if _href(element) is None:
                 link = _ENTITY_IN_LINK.sub(r"&\g<1>", _urljoin(_text(element)).replace("&amp;", "&"))
             elif (href := _alternate_href(element)) is not None:
                 link = href
@@ -267,7 +275,7 @@ def _entry(item: Any, atom: bool) -> dict[str, Any]:
                 raise _Unsupported("second id")
             has_id = True
             value = _text(element)
-            if (element.get("isPermaLink") or element.get("ispermalink") or "true").lower() == "true":
+            if _attributes(element).get("ispermalink", "true") == "true":  # feedparser: exactly "true"
                 value = _urljoin(value)
                 if link is None and guid_link is None:
                     guid_link = value
@@ -342,7 +350,7 @@ def _add_category(tags: list[tuple[str | None, str | None, str | None]], element
             if term.strip() and (term.strip(), None, None) not in tags:
                 tags.append((term.strip(), None, None))
         return
-    attrs = {key.lower(): value for key, value in element.attrib.items()}
+    attrs = _attributes(element)
     if name == "media_category":
         attrs.setdefault("scheme", "http://search.yahoo.com/mrss/category_schema")
     term = attrs.get("term")
@@ -360,14 +368,26 @@ def _add_category(tags: list[tuple[str | None, str | None, str | None]], element
         tags.append((value, None, None))
 
 
+def _attributes(element: Any) -> dict[str, str]:
+    """Attributes by lower-cased name, as feedparser's handlers see them."""
+    return {key.lower(): value for key, value in element.attrib.items()}
+
+
+def _href(element: Any) -> str | None:
+    """feedparser's _enforce_href: a url or uri attribute counts as the href."""
+    attributes = _attributes(element)
+    return attributes.get("url", attributes.get("uri", attributes.get("href")))
+
+
 def _alternate_href(element: Any) -> str | None:
-    """An Atom-style link's href when feedparser takes it as the HTML page (rel alternate, an HTML type)."""
-    href = element.get("href")
+    """A link's href when feedparser takes it as the HTML page (rel alternate, an HTML type)."""
+    href = _href(element)
     if href is None:
         return None
-    rel = (element.get("rel") or "alternate").lower()
+    attributes = _attributes(element)
+    rel = attributes.get("rel", "alternate").lower()
     default_type = "application/atom+xml" if rel == "self" else "text/html"
-    link_type = _map_content_type((element.get("type") or default_type).lower())
+    link_type = _map_content_type(attributes.get("type", default_type).lower())
     if rel == "alternate" and link_type in _HTML_TYPES:
         return _urljoin(href)
     return None
@@ -376,9 +396,10 @@ def _alternate_href(element: Any) -> str | None:
 def _text_type(element: Any, default: str) -> str:
     """A text element's content type as feedparser maps it; anything but text or HTML (XHTML, base64 media)
     is decoded in ways not mirrored here."""
-    if element.get("mode") is not None:
+    attributes = _attributes(element)
+    if "mode" in attributes:
         raise _Unsupported("content mode")
-    content_type = _map_content_type((element.get("type") or default).lower())
+    content_type = _map_content_type(attributes.get("type", default).lower())
     if content_type not in ("text/plain", "text/html"):
         raise _Unsupported(f"content type {content_type}")
     return content_type
@@ -421,7 +442,8 @@ def _urljoin(uri: str) -> str:
 
 
 def _text(element: Any) -> str:
-    """An element's text as feedparser's pop() leaves it: stripped, mojibake repaired, C1 controls as cp1252."""
+    """An element's text as feedparser's pop() leaves it: stripped, mojibake repaired, C1 controls as cp1252.
+    feedparser converts every document to UTF-8 before parsing, so it tries the repair whatever the encoding."""
     if len(element):
         raise _Unsupported("markup inside a text element")
     value = (element.text or "").strip()

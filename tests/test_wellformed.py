@@ -7,6 +7,7 @@ None, and some feeds must be taken, or the fast path could silently stop working
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +175,7 @@ ATOM_ENTRIES = {
         'href="https://example.org/2"/><link rel="related" href="https://example.org/3"/>'
         '<link rel="alternate" type="application/pdf" href="https://example.org/4"/></entry>'),
     "author with email": "<entry><id>urn:3</id><author><name>Ana</name><email>ana@example.org</email></author></entry>",
+    "author parts are not repaired": "<entry><id>urn:8</id><author><name>Caf\u00c3\u00a9 \u0093x\u0094</name></author></entry>",
     "content before summary": '<entry><id>urn:4</id><content type="html">Body</content><summary>Sum</summary></entry>',
     "text content copies to summary": '<entry><id>urn:5</id><content>Plain body</content></entry>',
     "categories": '<entry><id>urn:6</id><category term="Kenya" scheme="geo" label="K"/><category term="x"/></entry>',
@@ -251,3 +253,76 @@ def test_a_hostile_feed_is_kept_literal_either_way() -> None:
     entry = parse_feed(body, ParseOptions(url="https://example.org/feed.xml")).entries[0]
     assert entry.title.startswith("[link=file:///etc/passwd]x[/link]")
     assert "\u009b" not in entry.title
+
+
+# -- random feeds --------------------------------------------------------------------------------
+# Items built at random from the elements whose rules interact (which title, summary, link or author wins,
+# what becomes content, how categories merge), with awkward texts, must read the same both ways.
+
+TEXTS = ["Kyiv talks", "", "  spaced  ", "A &amp; B", "&lt;b&gt;bold&lt;/b&gt;", "<![CDATA[<p>para</p>]]>",
+         "Caf\u00c3\u00a9 cr\u00e8me", "x\u0093y", "https://example.org/a", "http:///x.org/p", "jo@example.org (Jo)",
+         "Mon, 02 Mar 2026 10:00:00 +0100", "2026-03-03T08:00:00Z", "World, Africa ,Kenya", "true"]
+MEDIA_PARTS = ["<media:title>{}</media:title>", "<media:description>{}</media:description>",
+               "<media:credit>{}</media:credit>", "<media:thumbnail url='t'/>", "<media:keywords>{}</media:keywords>"]
+RSS_PARTS = [
+    "<title>{}</title>", "<title></title>", "<media:title>{}</media:title>", "<dc:title>{}</dc:title>",
+    "<description>{}</description>", '<description type="html">{}</description>',
+    "<media:description>{}</media:description>", "<dc:description>{}</dc:description>",
+    "<content:encoded>{}</content:encoded>", '<content:encoded type="text">{}</content:encoded>',
+    "<guid>{}</guid>", '<guid isPermaLink="false">{}</guid>', '<guid isPermaLink="True">{}</guid>',
+    "<link>{}</link>", "<link></link>", "<link url='https://e.org/url'/>",
+    '<atom:link rel="alternate" href="https://e.org/alt"/>', '<atom:link rel="self" href="https://e.org/self"/>',
+    "<category>{}</category>", '<category domain="d">{}</category>', '<category domain="">{}</category>',
+    '<category term="t" domain="d">{}</category>', "<dc:subject>{}</dc:subject>", "<media:keywords>{}</media:keywords>",
+    '<media:category label="L">{}</media:category>', "<dc:creator>{}</dc:creator>", "<author>{}</author>",
+    "<atom:author><atom:name>{}</atom:name></atom:author>", "<pubDate>{}</pubDate>", "<dc:date>{}</dc:date>",
+    "<dcterms:modified>{}</dcterms:modified>", "<dcterms:issued>{}</dcterms:issued>",
+    "<source url='https://s.example/'>{}</source>", "<comments>{}</comments>", "<enclosure url='x' type='audio/mpeg'/>",
+    "<foo>{}</foo>", "<x:bar xmlns:x='urn:x'>{}</x:bar>", "<foo><title>{}</title></foo>",
+    "<itunes:summary>{}</itunes:summary>", "MEDIA_CONTENT", "MEDIA_GROUP",
+]
+ATOM_PARTS = [
+    '<title type="text">{}</title>', '<title type="html">{}</title>', '<summary type="text">{}</summary>',
+    '<summary type="html">{}</summary>', '<content type="text">{}</content>', '<content type="html">{}</content>',
+    "<id>{}</id>", '<link rel="alternate" type="text/html" href="https://e.org/1"/>', '<link href="https://e.org/2"/>',
+    '<link rel="related" href="https://e.org/3"/>', '<link rel="alternate" type="application/pdf" href="https://e.org/4"/>',
+    "<published>{}</published>", "<updated>{}</updated>", '<category term="Kenya" scheme="s"/>', '<category term=""/>',
+    "<author><name>{}</name></author>", "<author><name>{}</name><email>a@b.org</email></author>",
+    "<media:description>{}</media:description>", "<media:title>{}</media:title>",
+]
+CHANNEL_PARTS = ["<title>{}</title>", "<link>{}</link>", "<image><title>{}</title><link>x</link><url>u</url></image>",
+                 '<atom:link rel="alternate" href="https://e.org/c"/>', '<atom:link rel="self" href="https://e.org/s"/>',
+                 "<description>{}</description>", "<textInput><title>{}</title><link>l</link></textInput>"]
+NAMESPACES = ('xmlns:media="http://search.yahoo.com/mrss/" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+              'xmlns:dcterms="http://purl.org/dc/terms/" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+              'xmlns:atom="http://www.w3.org/2005/Atom" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"')
+
+
+def random_feed(rng: random.Random) -> bytes:
+    def fill(template: str) -> str:
+        if template in ("MEDIA_CONTENT", "MEDIA_GROUP"):
+            tag = "media:content url='u'" if template == "MEDIA_CONTENT" else "media:group"
+            inner = "".join(fill(rng.choice(MEDIA_PARTS)) for _ in range(rng.randint(0, 3)))
+            return f"<{tag}>{inner}</{tag.split()[0]}>"
+        return template.replace("{}", rng.choice(TEXTS))
+
+    def items(tag: str, parts: list[str]) -> str:
+        return "".join(f"<{tag}>" + "".join(fill(rng.choice(parts)) for _ in range(rng.randint(1, 7))) + f"</{tag}>"
+                       for _ in range(rng.randint(1, 3)))
+
+    if rng.random() < 0.35:
+        return (f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom" {NAMESPACES}>'
+                f'<title>F</title><link href="https://e.org/"/>{items("entry", ATOM_PARTS)}</feed>').encode()
+    channel = "".join(fill(rng.choice(CHANNEL_PARTS)) for _ in range(rng.randint(0, 3)))
+    text = (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0" {NAMESPACES}><channel>{channel}'
+            f'{items("item", RSS_PARTS)}</channel></rss>')
+    if rng.random() < 0.2:
+        return text.replace('encoding="utf-8"', 'encoding="iso-8859-1"').encode("iso-8859-1")
+    return text.encode()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_feeds_read_as_feedparser_reads_them(seed: int) -> None:
+    rng = random.Random(seed)
+    taken = sum(assert_same_as_feedparser(random_feed(rng)) for _ in range(150))
+    assert taken >= 75  # most of them are feeds the fast reader must take

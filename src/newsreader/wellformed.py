@@ -414,7 +414,8 @@ def _atom_author(element: Any) -> str:
         part = _handler_name(child.tag, child.prefix)
         if part not in ("name", "email", "uri") or part in parts:
             raise _Unsupported(f"author part {part}")
-        parts[part] = _text(child)
+        # feedparser pushes name and email as "not expecting text": stripped, but not repaired.
+        parts[part] = _text(child, repaired=False)
     name, email = parts.get("name"), parts.get("email")
     if not name:  # feedparser's bookkeeping for a nameless author is not mirrored
         raise _Unsupported("author without name")
@@ -441,13 +442,13 @@ def _urljoin(uri: str) -> str:
     return _URI_FIXER.sub(r"\1\3", uri)
 
 
-def _text(element: Any) -> str:
+def _text(element: Any, *, repaired: bool = True) -> str:
     """An element's text as feedparser's pop() leaves it: stripped, mojibake repaired, C1 controls as cp1252.
     feedparser converts every document to UTF-8 before parsing, so it tries the repair whatever the encoding."""
     if len(element):
         raise _Unsupported("markup inside a text element")
     value = (element.text or "").strip()
-    if value.isascii():
+    if value.isascii() or not repaired:
         return value
     try:  # UTF-8 read as ISO-8859-1 and encoded again: feedparser undoes it
         value = value.encode("iso-8859-1").decode("utf-8")

@@ -457,6 +457,41 @@ def test_a_broken_parser_pool_falls_back_to_parsing_here(store, feed_server, mon
     assert store.total_stories() == WORLD_STORIES + ATOM_STORIES
 
 
+def test_a_first_fetch_starts_the_parse_workers_early_and_survives_a_broken_pool(store, feed_server, monkeypatch):
+    """Eight feeds never fetched: the workers start before the first download ends. If the pool cannot start,
+    every feed is still parsed, here."""
+    from concurrent.futures import Executor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from newsreader.parse import ParserPool
+
+    started = []
+
+    class Broken(Executor):
+        def submit(self, *args, **kwargs):
+            started.append(args[0].__name__)
+            raise BrokenProcessPool("A child process terminated abruptly")
+
+    monkeypatch.setattr(ParserPool, "executor", lambda self: Broken() if self.workers > 1 else None)
+    urls = {f"World {i}": feed_server.feed(f"/world{i}.rss", WORLD) for i in range(8)}
+    summary = refresh_feeds_sync(store, config_for(urls), parse_workers=2)
+    assert started[0] == "_nothing"  # the warm-up task came first
+    assert [o.status for o in summary.outcomes] == [Status.UPDATED] * 8
+    assert refresh_feeds_sync(store, config_for(urls), parse_workers=2).count(Status.NOT_MODIFIED) == 8
+    assert started.count("_nothing") == 1  # a refresh of fetched feeds starts no worker it may not need
+
+
+def test_worker_pool_start_launches_every_worker():
+    from newsreader.workers import WorkerPool
+
+    pool = WorkerPool(2)
+    try:
+        pool.start()
+        assert len(pool.executor()._processes) == 2  # ProcessPoolExecutor's own table of its workers
+    finally:
+        pool.close()
+
+
 async def test_requests_to_one_host_never_exceed_the_per_host_cap(feed_server: FeedServer):
     """Six downloads from each of two hosts (127.0.0.1 and localhost, one server): at most 2 at once per host."""
     lock = threading.Lock()

@@ -121,6 +121,10 @@ async def refresh_feeds(
     ids = await asyncio.to_thread(store.sync_feeds, targets)
     states = await asyncio.to_thread(store.fetch_states, ids.values())
     pool = ParserPool(parse_workers if parse_workers is not None else (None if len(targets) >= PROCESS_POOL_MIN_FEEDS else 0))
+    # A first fetch parses nearly every feed: start the parse workers (a second or so) while the first
+    # downloads run, not after them. A later refresh may be all 304s, which need no worker at all.
+    if sum(1 for state in states.values() if not state.body_hash) >= PROCESS_POOL_MIN_FEEDS:
+        pool.start()
     own_client = client is None
     if client is None:
         client = HttpClient(

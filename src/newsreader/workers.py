@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 
 
 class WorkerPool:
@@ -35,7 +35,22 @@ class WorkerPool:
             self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=self._warm_up)
         return self._executor
 
+    def start(self) -> None:
+        """Start every worker now rather than at the first task, so their start-up overlaps other work."""
+        executor = self.executor()
+        if executor is None:
+            return
+        try:
+            for _ in range(self.workers):  # the pool starts one worker per task it has no idle worker for
+                executor.submit(_nothing)
+        except (BrokenExecutor, RuntimeError, OSError):
+            pass  # the first real task meets the same problem, and its caller has a way round it
+
     def close(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+
+
+def _nothing() -> None:
+    """A task that only makes the pool start a worker."""

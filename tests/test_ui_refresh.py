@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from feedserver import FeedServer, unused_url
+from feedserver import FeedServer, unused_url, write_feeds_toml
 from newsreader.store import Store, StoreError
 from newsreader.types import Config, FeedConfig, Settings
 from newsreader.ui import make_app
@@ -127,3 +129,36 @@ async def test_a_refresh_that_cannot_run_is_a_notification(store: Store, error: 
         assert "Refresh failed" in screen_lines(app)[0]
         await pilot.press("j")
         assert app.story_list.cursor == 1
+
+
+READER_REFRESH = """
+import asyncio, sys
+from newsreader.config import load_config
+from newsreader.store import Store
+from newsreader.ui import make_app
+
+async def main(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        for _ in range(600):
+            await pilot.pause(0.05)
+            if app._last_refresh is not None and not app.refreshing:
+                break
+
+store = Store(sys.argv[2])
+app = make_app(load_config(sys.argv[1]), store, state_path=None)
+asyncio.run(main(app))
+print(store.total_stories())
+"""
+
+
+def test_a_refresh_of_many_feeds_parses_in_worker_processes_under_textual(tmp_path: Path, feed_server: FeedServer) -> None:
+    """Eight feeds or more parse in worker processes. Textual's stand-in for sys.stderr has no file descriptor,
+    which once failed every feed ("bad value(s) in fds_to_keep"). A fresh interpreter, as a user has, so that
+    no earlier test has started multiprocessing's resource tracker already."""
+    feeds = [(f"Feed {i}", feed_server.feed(f"/f{i}.xml", rss((f"g{i}", f"Story {i} from Kenya", "Mon, 02 Mar 2026 11:00:00 GMT"))))
+             for i in range(8)]
+    config_path = write_feeds_toml(tmp_path / "feeds.toml", feeds, settings={"keep_days": 36500})
+    done = subprocess.run([sys.executable, "-c", READER_REFRESH, str(config_path), str(tmp_path / "cache.sqlite")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-1] == "8"

@@ -8,6 +8,18 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 
 
+def start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker now, while sys.stderr is still the process's own.
+
+    Every process pool needs the tracker, which starts with the first one and is handed `sys.stderr.fileno()`.
+    A full-screen UI replaces sys.stderr with a capture whose fileno() is -1 (Textual's), and the tracker then
+    fails to start ("ValueError: bad value(s) in fds_to_keep"), failing every parse. A UI calls this first.
+    """
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
+
+
 class WorkerPool:
     """A lazily started process pool; `executor()` is None where one core is all there is to use.
 

@@ -37,6 +37,10 @@ def make_app(
     """
     from newsreader.ui.app import ReaderApp
     from newsreader.ui.state import STATE_FILENAME, ReaderState, load_state
+    from newsreader.workers import start_resource_tracker
+
+    if not offline:  # refreshes parse in worker processes, which cannot start once Textual holds stderr
+        start_resource_tracker()
 
     if state_path is True:
         state_path = store.path.parent / STATE_FILENAME

@@ -247,6 +247,17 @@ async def test_dwell_marks_read_and_moving_on_cancels(store: Store) -> None:
         assert app.story_list.current.read
 
 
+async def test_a_dwell_that_runs_out_as_the_reader_closes_is_ignored(store: Store) -> None:
+    """Quitting within the dwell once let its timer fire after the screen was gone: a traceback on exit."""
+    app = reader(store)
+    first = story_id(store, "w1")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await app.article.remove()  # as when the app takes its screen down on the way out
+        app._mark_read(first)
+    assert not store.story(first).read
+
+
 async def test_open_and_copy_link(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     app = reader(store)
     opened: list[str] = []

@@ -15,6 +15,7 @@ from textual import on, work
 from textual.actions import SkipAction
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Footer
@@ -298,7 +299,10 @@ class ReaderApp(App[int]):
 
     def _mark_read(self, story_id: int) -> None:
         self._dwell = None
-        current = self.article.story
+        try:
+            current = self.article.story
+        except NoMatches:  # the dwell ran out as the reader was closing: its screen is gone
+            return
         if current is None or current.id != story_id:
             return
         self._set_read(current, True)

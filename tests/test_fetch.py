@@ -481,6 +481,21 @@ def test_a_first_fetch_starts_the_parse_workers_early_and_survives_a_broken_pool
     assert started.count("_nothing") == 1  # a refresh of fetched feeds starts no worker it may not need
 
 
+def test_a_cancelled_refresh_stops_soon_and_keeps_what_it_saved(store, feed_server):
+    """The reader quitting sets `cancel`: a download that would take its whole timeout is dropped, and the feed
+    already saved stays saved."""
+    from newsreader.update import RefreshCancelled
+
+    urls = {"World": feed_server.feed("/world.rss", WORLD), "Slow": feed_server.feed("/slow.rss", ATOM, delay=8)}
+    cancel = threading.Event()
+    threading.Timer(1.0, cancel.set).start()
+    started = time.monotonic()
+    with pytest.raises(RefreshCancelled):
+        refresh_feeds_sync(store, config_for(urls, timeout=30), cancel=cancel)
+    assert time.monotonic() - started < 6  # not the slow feed's 8 s
+    assert store.total_stories() == WORLD_STORIES
+
+
 def test_worker_pool_start_launches_every_worker():
     from newsreader.workers import WorkerPool
 

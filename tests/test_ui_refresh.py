@@ -162,3 +162,33 @@ def test_a_refresh_of_many_feeds_parses_in_worker_processes_under_textual(tmp_pa
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split()[-1] == "8"
+
+
+async def test_quitting_during_a_refresh_cancels_it(store: Store, feed_server: FeedServer) -> None:
+    """A download that would hold the exit for its whole timeout is dropped as the reader quits."""
+    import threading
+
+    from newsreader.update import RefreshCancelled, refresh_feeds_sync
+
+    ended = threading.Event()
+    outcome: list[str] = []
+
+    def refresh(*args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            result = refresh_feeds_sync(*args, **kwargs)
+            outcome.append("finished")
+            return result
+        except RefreshCancelled:
+            outcome.append("cancelled")
+            raise
+        finally:
+            ended.set()
+
+    url = feed_server.feed("/slow.xml", rss(("s1", "Slow story", "Mon, 02 Mar 2026 11:50:00 GMT")), delay=8)
+    app = make_app(config(FeedConfig("Slow", url)), store, clock=fixed_clock, state_path=None, refresh_feeds=refresh)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert app.refreshing
+        await pilot.press("q")
+    assert ended.wait(5), "the refresh went on after the reader quit"
+    assert outcome == ["cancelled"]

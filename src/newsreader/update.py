@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 RETRY_AFTER_WAIT_MAX = 10.0
 #: Below this many feeds, starting worker processes costs more than parsing on one core.
 PROCESS_POOL_MIN_FEEDS = 8
+#: How often a run started by `refresh_feeds_sync` looks whether it has been cancelled.
+CANCEL_POLL_SECONDS = 0.1
 #: New stories reach the search index this many at a time (and at the end of a run): FTS5 indexes a
 #: batch for a fifth of the cost per story of one feed's worth.
 SEARCH_INDEX_BATCH = 5000
@@ -286,9 +289,31 @@ def _wants_fulltext(feed: FeedConfig, config: Config, override: bool | None) -> 
     return feed.fulltext if feed.fulltext is not None else config.settings.fulltext
 
 
-def refresh_feeds_sync(store: Store, config: Config, **kwargs: object) -> RefreshSummary:
-    """`refresh_feeds` for callers without an event loop (the CLI, thread workers)."""
-    return asyncio.run(refresh_feeds(store, config, **kwargs))  # type: ignore[arg-type]
+class RefreshCancelled(Exception):
+    """The run was stopped from outside (`cancel`); every feed saved before that stays saved."""
 
 
-__all__ = ["FeedOutcome", "RefreshSummary", "Status", "StoreError", "refresh_feeds", "refresh_feeds_sync"]
+def refresh_feeds_sync(store: Store, config: Config, *, cancel: threading.Event | None = None,
+                       **kwargs: object) -> RefreshSummary:
+    """`refresh_feeds` for callers without an event loop (the CLI, thread workers).
+
+    Setting `cancel` from another thread (the reader, quitting) stops the run within a fraction of a second,
+    where downloads could otherwise keep it going for their whole timeout; it then raises RefreshCancelled.
+    """
+
+    async def run() -> RefreshSummary:
+        refresh = asyncio.ensure_future(refresh_feeds(store, config, **kwargs))  # type: ignore[arg-type]
+        while cancel is not None and not refresh.done():
+            await asyncio.wait([refresh], timeout=CANCEL_POLL_SECONDS)
+            if cancel.is_set():
+                refresh.cancel()
+        try:
+            return await refresh
+        except asyncio.CancelledError:
+            raise RefreshCancelled() from None
+
+    return asyncio.run(run())
+
+
+__all__ = ["FeedOutcome", "RefreshCancelled", "RefreshSummary", "Status", "StoreError", "refresh_feeds",
+           "refresh_feeds_sync"]

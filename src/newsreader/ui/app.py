@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -19,7 +20,7 @@ from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Footer
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from newsreader.store import Store, StoreError
 from newsreader.text import safe_line
@@ -94,6 +95,7 @@ class ReaderApp(App[int]):
         self._list_pool = ThreadPoolExecutor(1, thread_name_prefix="reader-list")
         self._count_pool = ThreadPoolExecutor(1, thread_name_prefix="reader-counts")
         self._dwell: Timer | None = None
+        self._quitting = threading.Event()
         self._counts_timer: Timer | None = None
         self._search_timer: Timer | None = None
         self._search_before: str | None = None
@@ -163,6 +165,7 @@ class ReaderApp(App[int]):
             self._schedule_refresh()
 
     def on_unmount(self) -> None:
+        self._quitting.set()  # a refresh still downloading stops now, rather than hold the exit for its timeout
         self._save_state()
         self._list_pool.shutdown(wait=False, cancel_futures=True)
         self._count_pool.shutdown(wait=False, cancel_futures=True)
@@ -383,8 +386,14 @@ class ReaderApp(App[int]):
             done += 1
             self.post_message(RefreshProgress(done, total, outcome))  # type: ignore[arg-type]
 
+        from newsreader.update import RefreshCancelled
+
+        # Set when Textual cancels this worker: as the reader quits, or as a newer refresh replaces this one.
+        cancel = getattr(get_current_worker(), "cancelled_event", self._quitting)
         try:
-            summary = self._refresh_feeds(self.store, self.config, on_outcome=progress, **only)
+            summary = self._refresh_feeds(self.store, self.config, on_outcome=progress, cancel=cancel, **only)
+        except RefreshCancelled:  # the reader is closing
+            return
         except StoreError as error:
             self.post_message(RefreshFailed(str(error)))
             return

@@ -56,11 +56,11 @@ def _config(*feeds: tuple[str, str] | FeedConfig, settings: Settings | None = No
 
 
 def _fetch(store: Store, config: Config, *, fulltext: bool | None = True, timeout: float = 3.0,
-           max_bytes: int = 1024 * 1024, on_article=None):
+           max_bytes: int = 1024 * 1024, on_article=None, extract_workers: int = 1):
     async def run():
         async with HttpClient(timeout=timeout, max_bytes=max_bytes) as pages:
             return await refresh_feeds(store, config, fulltext=fulltext, page_client=pages, parse_workers=0,
-                                       extract_workers=1, on_article=on_article)
+                                       extract_workers=extract_workers, on_article=on_article)
 
     return asyncio.run(run())
 
@@ -328,6 +328,38 @@ def test_a_dead_worker_or_crash_in_extraction_fails_one_story(monkeypatch, feed_
     summary = _fetch(store, _config(("Gazette", _feed(feed_server, [("good", "/good.html"), ("bad", "/bad.html")]))))
     assert (summary.articles_extracted, summary.articles_failed) == (1, 1)
     assert "could not be read (MemoryError)" in _by_title(store)["bad"].fulltext_error
+
+
+def test_pages_extracted_in_process_never_run_two_at_once(monkeypatch, feed_server: FeedServer, store: Store):
+    """trafilatura corrupts memory when two threads extract at once (SIGSEGV, "double free"): below the
+    process pool's threshold, pages go through one thread, one after the other."""
+    import threading
+
+    import newsreader.fulltext as fulltext
+
+    real = fulltext.extract_article
+    lock = threading.Lock()
+    running = peak = 0
+
+    def counting(body, content_type, url, title=""):
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        try:
+            time.sleep(0.05)  # long enough for a second thread to come in, were there one
+            return real(body, content_type, url, title)
+        finally:
+            with lock:
+                running -= 1
+
+    monkeypatch.setattr(fulltext, "extract_article", counting)
+    pages = [(f"story {i}", f"/a{i}.html") for i in range(5)]
+    for _title, path in pages:
+        feed_server.page(path, ARTICLE)
+    summary = _fetch(store, _config(("Gazette", _feed(feed_server, pages))), extract_workers=2)
+    assert summary.articles_extracted == 5
+    assert peak == 1
 
 
 # -- charsets ----------------------------------------------------------------------------------------------

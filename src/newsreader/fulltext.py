@@ -21,7 +21,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -358,6 +358,9 @@ class ArticleFetcher:
         self.per_feed = per_feed
         self.clock = clock
         self.pool = ExtractorPool(workers)
+        # trafilatura (through lxml) corrupts memory when two threads extract at once (adbar/trafilatura#840,
+        # #925: SIGSEGV, "double free or corruption"), so without worker processes pages go through one thread.
+        self._one_thread = ThreadPoolExecutor(1, thread_name_prefix="newsreader-extract")
         self.extracted = 0
         self.failed = 0
         self._requested = 0
@@ -425,7 +428,7 @@ class ArticleFetcher:
             # Only a page that failed before is asked for conditionally: unchanged, it fails the same way.
             previous = request.error or "no article text found on the page"
             return _Page(None, ArticleError(request.kind or "empty", f"{previous} (page unchanged)"), result, 0)
-        executor = self.pool.executor() if self._requested >= PROCESS_POOL_MIN_PAGES else None
+        executor = (self.pool.executor() if self._requested >= PROCESS_POOL_MIN_PAGES else None) or self._one_thread
         loop = asyncio.get_running_loop()
         try:
             markdown = await loop.run_in_executor(
@@ -440,6 +443,7 @@ class ArticleFetcher:
 
     def close(self) -> None:
         self.pool.close()
+        self._one_thread.shutdown(wait=True, cancel_futures=True)
 
 
 def article_client(concurrency: int, per_host: int, timeout: float) -> HttpClient:

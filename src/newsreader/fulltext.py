@@ -428,11 +428,11 @@ class ArticleFetcher:
             # Only a page that failed before is asked for conditionally: unchanged, it fails the same way.
             previous = request.error or "no article text found on the page"
             return _Page(None, ArticleError(request.kind or "empty", f"{previous} (page unchanged)"), result, 0)
-        executor = (self.pool.executor() if self._requested >= PROCESS_POOL_MIN_PAGES else None) or self._one_thread
+        processes = self.pool.executor() if self._requested >= PROCESS_POOL_MIN_PAGES else None
         loop = asyncio.get_running_loop()
         try:
             markdown = await loop.run_in_executor(
-                executor, extract_article, result.body, result.content_type, result.url, request.title
+                processes or self._one_thread, extract_article, result.body, result.content_type, result.url, request.title
             )
         except ArticleError as error:
             return _Page(None, error, result, len(result.body))

@@ -189,12 +189,8 @@ def _feed(channel: Any, item_tag: str) -> dict[str, Any]:
         if name == "title":
             titles += 1
             title = _typed_text(child, "text/plain")
-        elif name == "link":
-            href = _alternate_href(child)
-            if href is not None:
-                link = href
-            elif _href(child) is None:
-                link = _ENTITY_IN_LINK.sub(r"&\g<1>", _urljoin(_text(child)))
+        elif name == "link" and (value := _link(child, in_entry=False)) is not None:
+            link = value
         elif name in ("dc_title", "media_title"):
             raise _Unsupported(name)
     if titles > 1:
@@ -266,10 +262,8 @@ def _entry(item: Any, atom: bool) -> dict[str, Any]:
             _add_category(tags, element, name)
         elif name == "link":
             # The last link wins: an HTML alternate's href, or a link's text.
-            if _href(element) is None:
-                link = _ENTITY_IN_LINK.sub(r"&\g<1>", _urljoin(_text(element)).replace("&amp;", "&"))
-            elif (href := _alternate_href(element)) is not None:
-                link = href
+            if (value := _link(element, in_entry=True)) is not None:
+                link = value
         elif name in ("guid", "id"):
             if has_id:
                 raise _Unsupported("second id")
@@ -296,8 +290,8 @@ def _entry(item: Any, atom: bool) -> dict[str, Any]:
             if len(element):
                 raise _Unsupported("source with children")
             title_depth = -1
-        else:
-            _check_inert(element, name)
+        elif not (_is_inert(name) or name == "contributor"):  # a contributor's parts are checked as nested
+            raise _Unsupported(name)
     # A permalink guid (or an Atom id) stands for the link only when no link came before it or after it.
     if link is not None or guid_link is not None:
         entry["link"] = link if link is not None else guid_link
@@ -324,11 +318,9 @@ def _shallower(stored_at: dict[str, int], key: str, depth: int) -> bool:
     return False
 
 
-def _check_inert(element: Any, name: str) -> None:
-    """Raise unless feedparser stores this element under a key we never read."""
-    if name in _INERT or name == "contributor" or (name not in _OUR_KEYS and not _has_handler(name)):
-        return
-    raise _Unsupported(name)
+def _is_inert(name: str) -> bool:
+    """True when feedparser stores this element under a key we never read."""
+    return name in _INERT or (name not in _OUR_KEYS and not _has_handler(name))
 
 
 def _check_nested_inert(element: Any, name: str) -> None:
@@ -337,9 +329,8 @@ def _check_nested_inert(element: Any, name: str) -> None:
     parent_name = _handler_name(parent.tag, parent.prefix)
     if name in ("name", "email", "uri") and parent_name in ("author", "contributor", "dc_creator", "dc_author"):
         return
-    if name in _INERT or (name not in _OUR_KEYS and not _has_handler(name)):
-        return
-    raise _Unsupported(f"{name} in {parent_name}")
+    if not _is_inert(name):
+        raise _Unsupported(f"{name} in {parent_name}")
 
 
 def _add_category(tags: list[tuple[str | None, str | None, str | None]], element: Any, name: str) -> None:
@@ -373,24 +364,18 @@ def _attributes(element: Any) -> dict[str, str]:
     return {key.lower(): value for key, value in element.attrib.items()}
 
 
-def _href(element: Any) -> str | None:
-    """feedparser's _enforce_href: a url or uri attribute counts as the href."""
+def _link(element: Any, *, in_entry: bool) -> str | None:
+    """What feedparser takes from a link element: an HTML alternate's href, or the element's text (an entry's
+    with its &amp; undone); None when it takes nothing (another rel or type)."""
     attributes = _attributes(element)
-    return attributes.get("url", attributes.get("uri", attributes.get("href")))
-
-
-def _alternate_href(element: Any) -> str | None:
-    """A link's href when feedparser takes it as the HTML page (rel alternate, an HTML type)."""
-    href = _href(element)
+    href = attributes.get("url", attributes.get("uri", attributes.get("href")))  # feedparser's _enforce_href
     if href is None:
-        return None
-    attributes = _attributes(element)
+        text = _urljoin(_text(element))
+        return _ENTITY_IN_LINK.sub(r"&\g<1>", text.replace("&amp;", "&") if in_entry else text)
     rel = attributes.get("rel", "alternate").lower()
     default_type = "application/atom+xml" if rel == "self" else "text/html"
     link_type = _map_content_type(attributes.get("type", default_type).lower())
-    if rel == "alternate" and link_type in _HTML_TYPES:
-        return _urljoin(href)
-    return None
+    return _urljoin(href) if rel == "alternate" and link_type in _HTML_TYPES else None
 
 
 def _text_type(element: Any, default: str) -> str:

@@ -57,11 +57,7 @@ SUBJECTS = ["Parliament", "The central bank", "Opposition leaders", "Farmers", "
 VERBS = ["approves", "rejects", "debates", "delays", "backs", "questions", "announces", "suspends"]
 OBJECTS = ["a new budget", "border talks", "fuel subsidies", "a water-sharing deal", "emergency aid", "rail investment",
            "a trade agreement", "electoral reform", "a ceasefire plan", "drought relief", "a vaccine drive"]
-FILLER = ("Officials said the decision followed weeks of negotiation and would be reviewed within a year. "
-          "Critics warned that the timetable was unrealistic and that costs could rise sharply. "
-          "Residents interviewed on Monday were divided, with many saying they had heard few details. "
-          "Analysts expect markets to react cautiously until the final text is published. "
-          "The measure still needs approval from regional authorities before it takes effect. ").split(". ")
+FILLER = ["Officials said the decision followed weeks of negotiation and would be reviewed within a year", "Critics warned that the timetable was unrealistic and that costs could rise sharply", "Residents interviewed on Monday were divided, with many saying they had heard few details", "Analysts expect markets to react cautiously until the final text is published", "The measure still needs approval from regional authorities before it takes effect", ""]
 
 
 def make_feed(index: int, items: int, rng: random.Random) -> bytes:
@@ -295,7 +291,7 @@ def newsboat_runs(farm: Farm, n: int, work: Path, threads: int) -> tuple[Run, Ru
 def time_feedparser(body: bytes, repeat: int) -> tuple[float, float, float]:
     import feedparser
 
-    from newsreader.parse import ParseOptions, parse_feed
+    from newsreader.feeds.parse import ParseOptions, parse_feed
 
     def best(fn) -> float:
         times = []

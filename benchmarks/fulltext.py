@@ -92,7 +92,7 @@ def _high_water_mib(pid: int) -> float:
 
 
 def _config(base: str, paths: list[str], name: str):
-    from newsreader.types import Config, FeedConfig, Settings
+    from newsreader.config.types import Config, FeedConfig, Settings
 
     feeds = tuple(FeedConfig(name=f"{name} {i}", url=f"{base}{path}") for i, path in enumerate(paths))
     return Config(settings=Settings(concurrency=32, per_host=8), feeds=feeds)
@@ -108,8 +108,8 @@ def _table_bytes(store) -> dict[str, int]:
 
 def bench_pages(base: str) -> None:
     from newsreader.fulltext import extract_article
+    from newsreader.refresh import refresh_feeds_sync
     from newsreader.store import Store
-    from newsreader.update import refresh_feeds_sync
 
     paths = [f"/pages/{i}.xml" for i in range(PAGE_FEEDS)]
     config = _config(base, paths, "Pages")
@@ -162,8 +162,8 @@ def bench_pages(base: str) -> None:
 
 
 def bench_plain(base: str, runs: int = 5) -> None:
+    from newsreader.refresh import refresh_feeds_sync
     from newsreader.store import Store
-    from newsreader.update import refresh_feeds_sync
 
     config = _config(base, [f"/plain/{i}.xml" for i in range(PLAIN_FEEDS)], "Plain")
     first, again, cpu = [], [], []

@@ -72,7 +72,7 @@ def page_languages() -> dict[str, str]:
 
 
 def expected_text(stem: str) -> str:
-    from newsreader.text import html_to_text
+    from newsreader.text.sanitize import html_to_text
 
     plain = ARTICLES / f"{stem}.expected.txt"
     if plain.exists():
@@ -103,12 +103,12 @@ def trafilatura_alone(page: Path) -> float:
 def measure(*, extract_workers: int | None = None, baseline: bool = False) -> list[PageScore]:
     """Serve every corpus page, fetch them with full text on, and score what was stored."""
     sys.path.insert(0, str(ROOT / "tests"))
-    from feedserver import FeedServer
-
-    from newsreader.markdown_text import markdown_to_text
+    from newsreader.config.types import Config, FeedConfig
+    from newsreader.refresh import refresh_feeds_sync
     from newsreader.store import Store
-    from newsreader.types import Config, FeedConfig
-    from newsreader.update import refresh_feeds_sync
+    from newsreader.text.markdown import markdown_to_text
+
+    from feedserver import FeedServer
 
     languages = page_languages()
     pages = sorted(p for p in ARTICLES.glob("*.html") if ".expected" not in p.name)
@@ -151,7 +151,7 @@ def report(scores: list[PageScore]) -> str:
         by_lang.setdefault(s.lang, []).append(s)
     lines.append("")
     for lang, group in sorted(by_lang.items(), key=lambda item: (item[0] != "en", item[0])):
-        mean = lambda attr: sum(getattr(s, attr) for s in group) / len(group)  # noqa: E731
+        mean = lambda attr, group=group: sum(getattr(s, attr) for s in group) / len(group)  # noqa: E731
         alone = ""
         if all(s.alone_f1 is not None for s in group):
             alone = f" (trafilatura alone: mean {mean('alone_f1'):.3f}, lowest {min(s.alone_f1 for s in group):.3f})"

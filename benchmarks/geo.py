@@ -18,10 +18,7 @@ import subprocess
 import sys
 import time
 
-FILLER = ("the of and to in a is that for on said with as was by at from it have has be an are which "
-          "officials government minister people week year new after over more than their talks "
-          "security economy report would could also its been were who not but this they other "
-          "city border police court trade deal price market energy election vote leaders").split()
+FILLER = ["the", "of", "and", "to", "in", "a", "is", "that", "for", "on", "said", "with", "as", "was", "by", "at", "from", "it", "have", "has", "be", "an", "are", "which", "officials", "government", "minister", "people", "week", "year", "new", "after", "over", "more", "than", "their", "talks", "security", "economy", "report", "would", "could", "also", "its", "been", "were", "who", "not", "but", "this", "they", "other", "city", "border", "police", "court", "trade", "deal", "price", "market", "energy", "election", "vote", "leaders"]
 PLACES = ["Armenia", "Azerbaijan", "Russia", "Kremlin", "Ukraine", "Kyiv", "Brussels", "Paris", "Berlin",
           "Georgia", "Atlanta", "Jordan", "Chad", "Turkey", "China", "Beijing", "Niger", "Nigeria",
           "Guinea-Bissau", "South Sudan", "North Korea", "Washington", "White House", "Gaza",

@@ -96,8 +96,8 @@ class ExternalScore(NamedTuple):
 def score_external(verbose: bool = False) -> dict[str, ExternalScore]:
     import feedparser
 
+    from newsreader.feeds.parse import ParseOptions, parse_feed
     from newsreader.geo import get_tagger
-    from newsreader.parse import ParseOptions, parse_feed
 
     tagger = get_tagger()
     out: dict[str, ExternalScore] = {}

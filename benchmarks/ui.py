@@ -23,13 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-WORDS = (
-    "ceasefire talks election protest budget summit minister president parliament court ruling strike trade deal "
-    "energy pipeline drought flood earthquake vaccine hospital border refugees army drone missile sanctions oil "
-    "gas market inflation bank rates currency exports farmers students police reform opposition coalition vote "
-    "campaign scandal corruption investigation climate wildfire storm harvest port railway airport startup tech "
-    "football marathon olympics festival museum heritage church mosque embassy envoy treaty alliance navy"
-).split()
+WORDS = ["ceasefire", "talks", "election", "protest", "budget", "summit", "minister", "president", "parliament", "court", "ruling", "strike", "trade", "deal", "energy", "pipeline", "drought", "flood", "earthquake", "vaccine", "hospital", "border", "refugees", "army", "drone", "missile", "sanctions", "oil", "gas", "market", "inflation", "bank", "rates", "currency", "exports", "farmers", "students", "police", "reform", "opposition", "coalition", "vote", "campaign", "scandal", "corruption", "investigation", "climate", "wildfire", "storm", "harvest", "port", "railway", "airport", "startup", "tech", "football", "marathon", "olympics", "festival", "museum", "heritage", "church", "mosque", "embassy", "envoy", "treaty", "alliance", "navy"]
 #: Countries weighted roughly as world news covers them.
 COUNTRIES = ["US"] * 12 + ["GB"] * 6 + ["CN"] * 6 + ["RU"] * 6 + ["UA"] * 6 + ["FR"] * 4 + ["DE"] * 4 + ["IL"] * 4 + [
     "PS", "IN", "JP", "BR", "AM", "AZ", "GE", "TR", "IR", "SY", "EG", "NG", "KE", "ZA", "AU", "CA", "MX", "AR",
@@ -37,17 +31,17 @@ COUNTRIES = ["US"] * 12 + ["GB"] * 6 + ["CN"] * 6 + ["RU"] * 6 + ["UA"] * 6 + ["
 ]
 #: Filler vocabulary: news words plus pronounceable made-up ones, drawn with a Zipf-like skew so a search
 #: word matches a realistic share of stories (a common word thousands, a rare one a handful).
-SYLLABLES = "ka lo mi ne ru sa ti vo ba de fi gu ho ja ke".split()
+SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ba", "de", "fi", "gu", "ho", "ja", "ke"]
 FEEDS = 100
 CLOCK_NOW = 1_772_452_800.0  # 2026-03-02 12:00 UTC
 
 
 def build_cache(directory: Path, stories: int) -> Path:
     """A cache of `stories` stories over FEEDS feeds, saved through Store.save_feed (fts and places included)."""
+    from newsreader.config.types import FeedConfig
     from newsreader.geo.regions import regions_of_country
-    from newsreader.parse import ParsedEntry
+    from newsreader.model import ParsedEntry
     from newsreader.store import Store
-    from newsreader.types import FeedConfig
 
     rng = random.Random(7)
     filler = [a + b + c for a in SYLLABLES for b in SYLLABLES for c in SYLLABLES]
@@ -103,8 +97,8 @@ def _instrument() -> dict[str, float]:
 def child_start(directory: Path, spawned: float) -> None:
     """One cold start in a fresh process: from the process being spawned to the first painted story row."""
     marks = _instrument()
+    from newsreader.config.types import Config
     from newsreader.store import Store
-    from newsreader.types import Config
     from newsreader.ui import make_app
 
     async def run() -> None:
@@ -128,8 +122,8 @@ def child_interact(directory: Path, tries: int) -> None:
     import resource
 
     marks = _instrument()
+    from newsreader.config.types import Config
     from newsreader.store import Store
-    from newsreader.types import Config
     from newsreader.ui import make_app
 
     countries = ["AM", "US", "DE", "BR", "UA", "JP", "GB", "KE", "IR", "FR"]

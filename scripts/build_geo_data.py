@@ -414,9 +414,9 @@ def build() -> dict:
 def main() -> None:
     data = build()
     raw = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    with open(OUTPUT, "wb") as fh:
-        with gzip.GzipFile(filename="places.json", mode="wb", fileobj=fh, mtime=0, compresslevel=9) as gz:
-            gz.write(raw)
+    with open(OUTPUT, "wb") as fh, gzip.GzipFile(filename="places.json", mode="wb", fileobj=fh, mtime=0,
+                                                 compresslevel=9) as gz:
+        gz.write(raw)
     kinds = defaultdict(int)
     for k, _c, _w in data["names"].values():
         kinds[k] += 1

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import time
 
-from newsreader.parse import ParsedEntry
+from newsreader.config.types import FeedConfig
+from newsreader.model import ParsedEntry
 from newsreader.store import Store
-from newsreader.types import FeedConfig
 
 DAY = 86400.0
 

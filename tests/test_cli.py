@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from feedserver import FeedServer, write_feeds_toml
 from newsreader.cli import main
 from newsreader.store import Store
+
+from feedserver import FeedServer, write_feeds_toml
 
 FEEDS = Path(__file__).parent / "feeds"
 # What must never reach a terminal from a feed: ESC (CSI, OSC 8 links, OSC 0 titles), BEL, 8-bit CSI/OSC.

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from feedserver import FeedServer, write_feeds_toml
 from newsreader.cli import main
 from newsreader.config import ConfigError, load_config
-from newsreader.types import Settings
+from newsreader.config.types import Settings
+
+from feedserver import FeedServer, write_feeds_toml
 
 FEEDS = Path(__file__).parent / "feeds"
 
@@ -124,7 +125,7 @@ def test_bad_config_does_not_create_the_data_dir(tmp_path, capsys):
 
 def test_fetch_without_any_config_is_a_usage_error(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("newsreader.cli.find_config", lambda explicit=None: None)
+    monkeypatch.setattr("newsreader.library.find_config", lambda explicit=None: None)
     assert main(["--data-dir", str(tmp_path / "data"), "fetch"]) == 2
     assert "no feeds.toml found" in capsys.readouterr().err
 

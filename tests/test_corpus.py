@@ -13,10 +13,12 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from feedserver import FeedServer
+from newsreader.config.types import Config, FeedConfig, Settings
+from newsreader.model import FeedOutcome, Status
+from newsreader.refresh import refresh_feeds_sync
 from newsreader.store import Store
-from newsreader.types import Config, FeedConfig, Settings
-from newsreader.update import FeedOutcome, Status, refresh_feeds_sync
+
+from feedserver import FeedServer
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 

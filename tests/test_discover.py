@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from feedserver import FeedServer, unused_url
-from newsreader import cli_feeds
 from newsreader.cli import main
+from newsreader.cli import subscriptions as cli_feeds
 from newsreader.config import load_config
-from newsreader.discover import (
+from newsreader.config.types import FeedConfig
+from newsreader.feeds.discover import (
     DiscoveryError,
     NoFeedsFound,
     Unreachable,
@@ -20,7 +20,8 @@ from newsreader.discover import (
     normalise_input,
 )
 from newsreader.store import Store
-from newsreader.types import FeedConfig
+
+from feedserver import FeedServer, unused_url
 from story_factory import add_stories, entry
 
 RSS = """<?xml version="1.0" encoding="utf-8"?>
@@ -154,7 +155,7 @@ def test_cli_add_asks_on_a_terminal(feed_server: FeedServer, tmp_path: Path, mon
     page = feed_server.page("/section/page.html", PAGE)
     feed_server.feed("/news/rss.xml", RSS.format(title="Site News"))
     feed_server.feed("/section/comments.atom", ATOM.format(title="Comments"))
-    monkeypatch.setattr(cli_feeds, "_interactive", lambda: True)
+    monkeypatch.setattr(cli_feeds, "interactive", lambda: True)
     answers = iter(["q", "2"])
     monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
     assert add(tmp_path, page) == 0
@@ -199,7 +200,7 @@ def test_cli_remove_asks_or_needs_yes(tmp_path: Path, monkeypatch: pytest.Monkey
     assert "not removing Drop without --yes" in capsys.readouterr().err
     assert main([*base, "Nope", "--yes"]) == 2
     assert "no feed named or at 'Nope'" in capsys.readouterr().err
-    monkeypatch.setattr(cli_feeds, "_interactive", lambda: True)
+    monkeypatch.setattr(cli_feeds, "interactive", lambda: True)
     monkeypatch.setattr("builtins.input", lambda prompt: "n")
     assert main([*base, "drop.example/rss"]) == 0
     assert "Nothing removed." in capsys.readouterr().out

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from newsreader.cli import main
+from newsreader.config.types import FeedConfig
 from newsreader.export import CSV_COLUMNS, spreadsheet_safe, write_csv, write_json
 from newsreader.store import Store
-from newsreader.types import FeedConfig
+
 from story_factory import DAY, add_stories, entry, ids_by_key
 
 NEWS = FeedConfig(name="Caucasus News", url="https://news.example/rss")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from newsreader import feedlist
 from newsreader.config import ConfigError, load_config
-from newsreader.feedlist import (
+from newsreader.config import edit as feedlist
+from newsreader.config.edit import (
     AlreadySubscribed,
     FeedListError,
     NoSuchFeed,
@@ -20,10 +20,12 @@ from newsreader.feedlist import (
     normalise_url,
     remove_feed,
     unique_name,
-    unsubscribe,
 )
+from newsreader.config.types import FeedConfig
+from newsreader.library import Library
+from newsreader.model import StoryFilter
 from newsreader.store import Store
-from newsreader.types import FeedConfig, StoryFilter
+
 from story_factory import add_stories, entry
 
 COMMENTED = """\
@@ -109,7 +111,7 @@ def test_add_creates_the_file_with_a_header_and_says_so(tmp_path: Path) -> None:
 def test_new_file_goes_to_the_user_config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(feedlist, "config_directory", lambda: tmp_path / "config")
-    monkeypatch.setattr("newsreader.locations.config_directory", lambda: tmp_path / "config")
+    monkeypatch.setattr("newsreader.config.locations.config_directory", lambda: tmp_path / "config")
     assert config_path_for_writing() == tmp_path / "config" / "feeds.toml"
     (tmp_path / "feeds.toml").write_text("")
     assert config_path_for_writing() == tmp_path / "feeds.toml"
@@ -126,7 +128,7 @@ def test_duplicates_by_normalised_url_are_refused_and_nothing_is_written(toml: P
     before = toml.read_bytes()
     with pytest.raises(AlreadySubscribed) as caught:
         add_feed(toml, FeedConfig(name="Another name", url=url))
-    assert caught.value.feed.name == "Civil.ge"
+    assert caught.value.name == "Civil.ge"
     assert "already subscribed: Civil.ge" in str(caught.value)
     assert toml.read_bytes() == before
 
@@ -277,7 +279,7 @@ def test_unsubscribe_removes_the_config_entry_and_unstarred_stories(toml: Path, 
         add_stories(store, other, [entry("z")])
         starred = store.stories(StoryFilter(feed="Civil.ge"))[0]
         store.set_starred(starred.id)
-        done = unsubscribe(toml, store, "Civil.ge")
+        done = Library(config, store=store).unsubscribe("Civil.ge")
         assert (done.stories_deleted, done.starred_kept) == (2, 1)
         assert sorted(s.title for s in store.stories()) == sorted([starred.title, "Story z"])
         assert store.story(starred.id).starred
@@ -288,7 +290,7 @@ def test_feed_management_modules_know_nothing_of_the_ui() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, newsreader.feedlist, newsreader.opml, newsreader.discover, newsreader.export; "
+    code = ("import sys, newsreader.library, newsreader.config.edit, newsreader.config.opml, newsreader.feeds.discover, newsreader.export; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual' or m.startswith('newsreader.ui')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

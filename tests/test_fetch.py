@@ -14,13 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from feedserver import FeedServer, unused_url, write_feeds_toml
-from newsreader import update
+from newsreader import refresh as update
 from newsreader.cli import main
-from newsreader.fetch import USER_AGENT, HttpClient
+from newsreader.config.types import Config, FeedConfig, Settings
+from newsreader.model import FeedOutcome, Status
+from newsreader.net.client import USER_AGENT, HttpClient
+from newsreader.refresh import refresh_feeds, refresh_feeds_sync
 from newsreader.store import Store
-from newsreader.types import Config, FeedConfig, Settings
-from newsreader.update import FeedOutcome, Status, refresh_feeds, refresh_feeds_sync
+
+from feedserver import FeedServer, unused_url, write_feeds_toml
 
 FEEDS = Path(__file__).parent / "feeds"
 WORLD = (FEEDS / "world.rss").read_bytes()
@@ -444,7 +446,7 @@ def test_a_broken_parser_pool_falls_back_to_parsing_here(store, feed_server, mon
     from concurrent.futures import Executor
     from concurrent.futures.process import BrokenProcessPool
 
-    from newsreader.parse import ParserPool
+    from newsreader.feeds.parse import ParserPool
 
     class Broken(Executor):
         def submit(self, *args, **kwargs):
@@ -463,7 +465,7 @@ def test_a_first_fetch_starts_the_parse_workers_early_and_survives_a_broken_pool
     from concurrent.futures import Executor
     from concurrent.futures.process import BrokenProcessPool
 
-    from newsreader.parse import ParserPool
+    from newsreader.feeds.parse import ParserPool
 
     started = []
 
@@ -484,7 +486,7 @@ def test_a_first_fetch_starts_the_parse_workers_early_and_survives_a_broken_pool
 def test_a_cancelled_refresh_stops_soon_and_keeps_what_it_saved(store, feed_server):
     """The reader quitting sets `cancel`: a download that would take its whole timeout is dropped, and the feed
     already saved stays saved."""
-    from newsreader.update import RefreshCancelled
+    from newsreader.errors import RefreshCancelled
 
     urls = {"World": feed_server.feed("/world.rss", WORLD), "Slow": feed_server.feed("/slow.rss", ATOM, delay=8)}
     cancel = threading.Event()

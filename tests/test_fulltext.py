@@ -12,22 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from feedserver import FeedServer, Response, unused_url, write_feeds_toml
+from newsreader.articles.extract import ArticleError, extract_article
+from newsreader.articles.fetcher import MAX_ATTEMPTS, RETRY_BASE_SECONDS, article_error, next_attempt
 from newsreader.cli import main
-from newsreader.fetch import FetchError, HttpClient
-from newsreader.fulltext import (
-    MAX_ATTEMPTS,
-    RETRY_BASE_SECONDS,
-    ArticleError,
-    classify_fetch_error,
-    decode_html,
-    extract_article,
-    next_attempt,
-)
+from newsreader.config.types import Config, FeedConfig, Settings
+from newsreader.model import StoryFilter
+from newsreader.net.client import HttpClient
+from newsreader.net.errors import FailureKind, FetchError
+from newsreader.refresh import refresh_feeds
 from newsreader.store import Store, open_store
 from newsreader.store.schema import MIGRATIONS, SCHEMA_VERSION
-from newsreader.types import Config, FeedConfig, Settings, StoryFilter
-from newsreader.update import refresh_feeds
+from newsreader.text.sniff import decode_html
+
+from feedserver import FeedServer, Response, unused_url, write_feeds_toml
 
 PAGES = Path(__file__).parent / "pages"
 ARTICLE = (PAGES / "article.html").read_bytes()
@@ -313,7 +310,7 @@ def test_a_retry_asks_conditionally_and_an_unchanged_page_fails_the_same_way(fee
 
 
 def test_a_dead_worker_or_crash_in_extraction_fails_one_story(monkeypatch, feed_server: FeedServer, store: Store):
-    import newsreader.fulltext as fulltext
+    import newsreader.articles.fetcher as fulltext
 
     real = fulltext.extract_article
 
@@ -335,7 +332,7 @@ def test_pages_extracted_in_process_never_run_two_at_once(monkeypatch, feed_serv
     process pool's threshold, pages go through one thread, one after the other."""
     import threading
 
-    import newsreader.fulltext as fulltext
+    import newsreader.articles.fetcher as fulltext
 
     real = fulltext.extract_article
     lock = threading.Lock()
@@ -412,12 +409,13 @@ def test_decode_html_order_of_trust():
 # -- unit pieces -------------------------------------------------------------------------------------------
 
 def test_fetch_errors_are_classified():
-    assert classify_fetch_error(FetchError("HTTP 404 Not Found", status=404)).kind == "http"
-    assert classify_fetch_error(FetchError("HTTP 402 Payment Required", status=402)).kind == "paywall"
-    assert classify_fetch_error(FetchError("timed out after 30 s")).kind == "timeout"
-    assert classify_fetch_error(FetchError("too many redirects (more than 10)")).kind == "redirect-loop"
-    assert classify_fetch_error(FetchError("response too large (over 5120 KiB); cut off", status=200)).kind == "too-large"
-    assert classify_fetch_error(FetchError("cannot connect: refused")).kind == "network"
+    assert article_error(FetchError(FailureKind.HTTP, "HTTP 404 Not Found", status=404)).kind == "http"
+    assert article_error(FetchError(FailureKind.HTTP, "HTTP 402 Payment Required", status=402)).kind == "paywall"
+    assert article_error(FetchError(FailureKind.TIMEOUT, "timed out after 30 s")).kind == "timeout"
+    assert article_error(FetchError(FailureKind.REDIRECTS, "too many redirects (more than 10)")).kind == "redirect-loop"
+    assert article_error(FetchError(FailureKind.TOO_LARGE, "response too large (over 5120 KiB); cut off", status=200)).kind == "too-large"
+    assert article_error(FetchError(FailureKind.CONNECT, "cannot connect: refused")).kind == "network"
+    assert article_error(FetchError(FailureKind.DNS, "cannot connect: no such host")).kind == "network"
 
 
 def test_backoff_schedule():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newsreader.markdown_text import markdown_to_text
+from newsreader.text.markdown import markdown_to_text
 
 
 def test_headings_paragraphs_and_emphasis():

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from newsreader.geo import Tags, Tagger, get_tagger
+from newsreader.geo import Tagger, Tags, get_tagger
 
 
 @pytest.fixture(scope="module")

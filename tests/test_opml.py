@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from newsreader import opml
 from newsreader.cli import main
-from newsreader.config import load_config
-from newsreader.opml import OpmlError, export_opml, import_opml, parse_opml, read_opml_file
-from newsreader.types import FeedConfig
+from newsreader.config import load_config, opml
+from newsreader.config.opml import OpmlError, export_opml, import_opml, parse_opml, read_opml_file
+from newsreader.config.types import FeedConfig
 
 OPML_DIR = Path(__file__).parent / "opml"
 CONFIG = """\

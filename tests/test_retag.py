@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from newsreader.retag import retag_all
+from newsreader.config.types import Config, FeedConfig, Settings
+from newsreader.library import Library
 from newsreader.store import Store
-from newsreader.types import Config, FeedConfig, Settings
+
 from story_factory import add_stories, entry
 
 
@@ -33,7 +34,7 @@ def test_retag_uses_text_link_and_feed_settings(store: Store):
               text="Farmers are worried. Exporters in Kenya said prices would rise."),
     ])
 
-    changed = retag_all(store, Config(settings=Settings(), feeds=(feed, other)))
+    changed = Library(Config(settings=Settings(), feeds=(feed, other)), store=store).retag()
 
     tags = {story.title.split()[0]: (story.countries, story.mentions) for story in store.stories()}
     assert changed == 4
@@ -41,11 +42,11 @@ def test_retag_uses_text_link_and_feed_settings(store: Store):
     assert tags["Crowds"][0] == ("NZ",) and tags["Crowds"][1] == ("MD",)  # the link's slug: a mention
     assert tags["Council"] == (("GB",), ())  # the home fallback
     assert tags["Harvest"][0] == ("KE",)  # the stored text, not only the summary
-    assert retag_all(store, Config(settings=Settings(), feeds=(feed, other))) == 0
+    assert Library(Config(settings=Settings(), feeds=(feed, other)), store=store).retag() == 0
 
 
 def test_an_articles_lede_is_its_first_paragraph_of_prose() -> None:
-    from newsreader.retag import article_lede
+    from newsreader.tagging import article_lede
 
     lede = "Negotiators from Armenia and Azerbaijan met again on Tuesday, the first round since the spring talks."
     markdown = "\n\n".join(["## Talks resume", "![A photo of the table](https://x/p.jpg)", "By A. Reporter",

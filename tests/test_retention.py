@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from feedserver import write_feeds_toml
 from newsreader.cli import main
 from newsreader.config import load_config
+from newsreader.config.types import FeedConfig
+from newsreader.model import StoryFilter
+from newsreader.refresh import refresh_feeds
 from newsreader.store import Store
-from newsreader.types import FeedConfig, StoryFilter
-from newsreader.update import refresh_feeds
+
+from feedserver import write_feeds_toml
 from story_factory import DAY, add_stories, entry, ids_by_key
 
 NOW = 1_800_000_000.0
@@ -131,6 +133,6 @@ def test_vacuum_reports_what_it_freed(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_vacuum_without_a_config_uses_the_default_keep_days(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("newsreader.cli.find_config", lambda explicit=None: None)
+    monkeypatch.setattr("newsreader.library.find_config", lambda explicit=None: None)
     assert main(["--data-dir", str(tmp_path / "data"), "vacuum"]) == 0
     assert capsys.readouterr().out.startswith("Deleted 0 stories (0 older than 90 days); cache ")

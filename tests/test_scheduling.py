@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from feedserver import FeedServer, unused_url, write_feeds_toml
 from newsreader.cli import EXIT_CACHE, EXIT_NOTHING_FETCHED, EXIT_OK, EXIT_USAGE, main
+
+from feedserver import FeedServer, unused_url, write_feeds_toml
 
 RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Quiet</title><link>http://x/</link>
 <item><guid>1</guid><title>One</title><pubDate>Mon, 02 Mar 2026 10:00:00 GMT</pubDate></item></channel></rss>"""

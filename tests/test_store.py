@@ -11,14 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from feedserver import FeedServer, write_feeds_toml
 from newsreader.cli import main
-from newsreader.parse import ParseOptions, parse_feed
-from newsreader.store import SCHEMA_VERSION, Store, StoreError
-from newsreader.store import schema
-from newsreader.store import store as store_module
-from newsreader.types import Config, FeedConfig, StoryFilter
-from newsreader.update import refresh_feeds_sync
+from newsreader.config.types import Config, FeedConfig
+from newsreader.feeds.parse import ParseOptions, parse_feed
+from newsreader.model import StoryFilter
+from newsreader.refresh import refresh_feeds_sync
+from newsreader.store import SCHEMA_VERSION, Store, StoreError, schema
+from newsreader.store import database as database_module
+from newsreader.store import feeds as store_module
+
+from feedserver import FeedServer, write_feeds_toml
 
 FEEDS = Path(__file__).parent / "feeds"
 WORLD = FeedConfig(name="World", url="http://127.0.0.1:9/world.rss")
@@ -46,7 +48,7 @@ def save(store: Store, feed: FeedConfig, entries, **kwargs) -> tuple[int, object
 
 
 def keys(store: Store) -> dict[str, int]:
-    return dict(store._read("SELECT key, id FROM stories"))
+    return {row["key"]: row["id"] for row in store._read("SELECT key, id FROM stories")}
 
 
 def search_titles(store: Store, query: str) -> set[str]:
@@ -67,7 +69,7 @@ def test_wal_mode_busy_timeout_and_schema(tmp_path):
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")}
         assert {"feeds", "stories", "story_places", "stories_fts", "migrations", "stories_fts_update"} <= tables
     with Store(path) as store:
-        assert store._db.execute("PRAGMA busy_timeout").fetchone()[0] == store_module.BUSY_TIMEOUT_MS
+        assert store._db.execute("PRAGMA busy_timeout").fetchone()[0] == database_module.BUSY_TIMEOUT_MS
         assert store.schema_version == SCHEMA_VERSION
 
 
@@ -253,7 +255,7 @@ def test_a_fetch_leaves_every_new_story_searchable(store, feed_server: FeedServe
     feed = FeedConfig(name="World", url=feed_server.feed_file("/world.rss", FEEDS / "world.rss"))
     refresh_feeds_sync(store, Config(feeds=(feed,)))
     assert search_titles(store, "Nairobi") == {"Kenya's central bank holds rates as inflation eases"}
-    assert store._read("SELECT count(*) FROM stories_fts_pending") == [(0,)]
+    assert store._read("SELECT count(*) FROM stories_fts_pending")[0][0] == 0
 
 
 def test_retention_never_deletes_starred(store):
@@ -308,10 +310,9 @@ def test_damaged_or_foreign_file_is_one_clear_line_and_exit_3(tmp_path, capsys, 
     path = data / "cache.sqlite"
     damage(path)
     before = path.read_bytes()
-    with pytest.raises(StoreError) as caught:
-        with Store(path) as store:
-            store.stories()
-            store.feeds()
+    with pytest.raises(StoreError) as caught, Store(path) as store:
+        store.stories()
+        store.feeds()
     assert words in str(caught.value) and "\n" not in str(caught.value) and str(path) in str(caught.value)
 
     for command in (["list"], ["list", "--json"], ["feeds"], ["show", "1"]):
@@ -352,7 +353,7 @@ def test_damage_through_a_real_subprocess_gives_no_traceback(tmp_path):
 def test_an_error_mid_save_leaves_no_half_written_feed(store, monkeypatch):
     save(store, ATOM, parsed("world.atom").entries)
     calls = 0
-    real = store_module._write_places
+    real = store_module.write_places
 
     def failing(*args):
         nonlocal calls
@@ -361,7 +362,7 @@ def test_an_error_mid_save_leaves_no_half_written_feed(store, monkeypatch):
             raise RuntimeError("simulated crash after two stories")
         return real(*args)
 
-    monkeypatch.setattr(store_module, "_write_places", failing)
+    monkeypatch.setattr(store_module, "write_places", failing)
     feed_id = store.sync_feeds([WORLD])[WORLD.url]
     with pytest.raises(RuntimeError):
         store.save_feed(feed_id, parsed("world.rss").entries, etag='"v1"')
@@ -379,9 +380,9 @@ def test_a_killed_process_mid_save_loses_nothing_already_stored(tmp_path):
     script = textwrap.dedent(f"""
         import os
         from pathlib import Path
-        from newsreader.parse import ParseOptions, parse_feed
-        from newsreader.store import Store, store as store_module
-        from newsreader.types import FeedConfig
+        from newsreader.feeds.parse import ParseOptions, parse_feed
+        from newsreader.store import Store, feeds as store_module
+        from newsreader.config.types import FeedConfig
 
         def entries(name):
             return parse_feed(Path({str(FEEDS)!r}, name).read_bytes(), ParseOptions(url="http://e.test/")).entries
@@ -390,13 +391,13 @@ def test_a_killed_process_mid_save_loses_nothing_already_stored(tmp_path):
         ids = store.sync_feeds([FeedConfig("Atom", "http://a.test/"), FeedConfig("World", "http://w.test/")])
         store.save_feed(ids["http://a.test/"], entries("world.atom"))
         calls = []
-        real = store_module._write_places
+        real = store_module.write_places
         def dying(*args):
             calls.append(1)
             if len(calls) == 3:
                 os._exit(9)
             return real(*args)
-        store_module._write_places = dying
+        store_module.write_places = dying
         store.save_feed(ids["http://w.test/"], entries("world.rss"))
     """)
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
@@ -411,7 +412,7 @@ def test_a_killed_process_mid_save_loses_nothing_already_stored(tmp_path):
 def test_fetch_crash_through_refresh_keeps_finished_feeds(tmp_path, feed_server: FeedServer, monkeypatch):
     world = feed_server.feed("/world.rss", (FEEDS / "world.rss").read_bytes())
     atom = feed_server.feed("/world.atom", (FEEDS / "world.atom").read_bytes())
-    from newsreader.types import Config
+    from newsreader.config.types import Config
 
     config = Config(feeds=(FeedConfig("World", world), FeedConfig("Atom", atom)))
     with Store(tmp_path / "cache.sqlite") as store:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsreader.text import html_to_text, normalize_whitespace, safe_line, safe_text
+from newsreader.text.sanitize import html_to_text, normalize_whitespace, safe_line, safe_text
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from newsreader.config.types import Config, Settings
+from newsreader.library import Library
 from newsreader.store import Store
-from newsreader.types import Config, Settings
 from newsreader.ui import make_app
 from newsreader.ui.keymap import KEY_ACTIONS
 from newsreader.ui.screens.help import HelpScreen
@@ -17,6 +18,7 @@ from newsreader.ui.state import STATE_FILENAME
 from newsreader.ui.widgets.article_view import ArticleView
 from newsreader.ui.widgets.filter_pane import FilterPane
 from newsreader.ui.widgets.story_list import StoryList
+
 from ui_helpers import fixed_clock, sample_config, sample_store, screen_lines, settle, story_id
 
 SIZE = (120, 36)
@@ -38,7 +40,7 @@ def store(tmp_path: Path):
 def reader(store: Store, config: Config | None = None, **options: object):
     options.setdefault("offline", True)
     options.setdefault("state_path", None)
-    return make_app(config or sample_config(read_dwell=60), store, clock=fixed_clock, **options)  # type: ignore[arg-type]
+    return make_app(Library(config or sample_config(read_dwell=60), store=store), clock=fixed_clock, **options)  # type: ignore[arg-type]
 
 
 def titles(app) -> list[str]:
@@ -401,11 +403,11 @@ async def test_last_filters_and_theme_come_back(tmp_path: Path) -> None:
 
 async def test_empty_states_explain_themselves(tmp_path: Path) -> None:
     store = Store(tmp_path / "cache.sqlite")
-    app = make_app(Config(), store, offline=True, clock=fixed_clock, state_path=None)
+    app = make_app(Library(Config(), store=store), offline=True, clock=fixed_clock, state_path=None)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         assert "No feeds configured." in "\n".join(screen_lines(app))
-    app = make_app(sample_config(), store, offline=True, clock=fixed_clock, state_path=None)
+    app = make_app(Library(sample_config(), store=store), offline=True, clock=fixed_clock, state_path=None)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         text = "\n".join(screen_lines(app))

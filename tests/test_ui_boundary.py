@@ -22,7 +22,7 @@ def headless_modules() -> list[str]:
 
 def test_there_are_modules_to_check() -> None:
     names = headless_modules()
-    assert {"newsreader.cli", "newsreader.store", "newsreader.update", "newsreader.geo"} <= set(names)
+    assert {"newsreader.cli", "newsreader.store", "newsreader.refresh", "newsreader.library", "newsreader.geo"} <= set(names)
 
 
 def test_no_headless_module_imports_textual() -> None:

@@ -7,15 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from feedserver import FeedServer, unused_url
-from newsreader import feedlist
+from newsreader.config import edit as feedlist
 from newsreader.config import load_config
+from newsreader.library import Library
+from newsreader.model import StoryFilter
 from newsreader.store import Store
-from newsreader.types import StoryFilter
 from newsreader.ui import make_app
 from newsreader.ui.screens.add_feed import AddFeedScreen
 from newsreader.ui.screens.confirm import ConfirmScreen
 from test_ui_refresh import rss
+
+from feedserver import FeedServer, unused_url
 from ui_helpers import CAUCASUS, EUROPE, WORLD, fixed_clock, sample_store, screen_lines, settle, story_id
 
 SIZE = (120, 36)
@@ -71,7 +73,7 @@ def write_config(tmp_path: Path, extra: str = "") -> Path:
 
 def reader(store: Store, path: Path, **options: object):
     options.setdefault("offline", True)
-    return make_app(load_config(path), store, clock=fixed_clock, state_path=None, **options)  # type: ignore[arg-type]
+    return make_app(Library(load_config(path), store=store), clock=fixed_clock, state_path=None, **options)  # type: ignore[arg-type]
 
 
 async def started_online(pilot, app) -> None:  # type: ignore[no-untyped-def]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from newsreader.ui.format import SHORT_WHEN_WIDTH, long_when, short_when
 
-NOW = datetime(2026, 3, 2, 9, 15, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 9, 15, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

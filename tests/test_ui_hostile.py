@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from newsreader.config.types import Config, Settings
+from newsreader.library import Library
 from newsreader.store import Store
-from newsreader.types import Config, Settings
 from newsreader.ui import make_app
+
 from ui_helpers import entry, feed_config, fill, fixed_clock, screen_lines, settle, story_id
 
 MARKUP_TITLE = "[bold]Boom[/] [link=file:///etc/passwd]passwd[/link] [@click=app.quit]x[/]"
@@ -38,7 +40,7 @@ def no_control_codes(app) -> None:  # type: ignore[no-untyped-def]
 
 async def test_markup_and_escapes_show_literally(tmp_path: Path) -> None:
     store = hostile_store(tmp_path)
-    app = make_app(Config(settings=Settings(read_dwell=60)), store, offline=True, clock=fixed_clock, state_path=None)
+    app = make_app(Library(Config(settings=Settings(read_dwell=60)), store=store), offline=True, clock=fixed_clock, state_path=None)
     async with app.run_test(size=(160, 44)) as pilot:
         await settle(pilot, app)
         await pilot.pause(0.3)

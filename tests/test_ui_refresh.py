@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from feedserver import FeedServer, unused_url, write_feeds_toml
+from newsreader.config.types import Config, FeedConfig, Settings
+from newsreader.library import Library
 from newsreader.store import Store, StoreError
-from newsreader.types import Config, FeedConfig, Settings
 from newsreader.ui import make_app
+
+from feedserver import FeedServer, unused_url, write_feeds_toml
 from ui_helpers import fixed_clock, sample_store, screen_lines, settle, story_id
 
 SIZE = (120, 36)
@@ -52,7 +54,7 @@ async def test_refresh_merges_new_stories_without_moving_the_cursor(store: Store
         ("n1", "Armenia and Azerbaijan sign peace accord", "Mon, 02 Mar 2026 11:50:00 GMT"),
         ("n2", "Brazil floods recede", "Mon, 02 Mar 2026 11:40:00 GMT"),
     ), delay=0.6)
-    app = make_app(config(FeedConfig("Loopback News", url)), store, clock=fixed_clock, state_path=None)
+    app = make_app(Library(config(FeedConfig("Loopback News", url)), store=store), clock=fixed_clock, state_path=None)
     async with app.run_test(size=(120, 24)) as pilot:  # a short list, so the merge has to scroll
         await settle(pilot, app)
         assert app.refreshing
@@ -86,7 +88,7 @@ async def test_refresh_merges_new_stories_without_moving_the_cursor(store: Store
 
 async def test_offline_start_never_touches_the_network(store: Store, feed_server: FeedServer) -> None:
     url = feed_server.feed("/news.xml", rss(("n1", "Should not arrive", "Mon, 02 Mar 2026 11:50:00 GMT")))
-    app = make_app(config(FeedConfig("Loopback News", url)), store, offline=True, clock=fixed_clock, state_path=None)
+    app = make_app(Library(config(FeedConfig("Loopback News", url)), store=store), offline=True, clock=fixed_clock, state_path=None)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await pilot.press("r")
@@ -99,7 +101,7 @@ async def test_offline_start_never_touches_the_network(store: Store, feed_server
 async def test_failed_feeds_become_a_notification_not_a_crash(store: Store, feed_server: FeedServer) -> None:
     down = feed_server.error("/down.xml", 500)
     dead = unused_url()
-    app = make_app(config(FeedConfig("Down Feed", down), FeedConfig("Dead Feed", dead)), store, clock=fixed_clock,
+    app = make_app(Library(config(FeedConfig("Down Feed", down), FeedConfig("Dead Feed", dead)), store=store), clock=fixed_clock,
                    state_path=None)
     async with app.run_test(size=SIZE) as pilot:
         await wait_refreshed(pilot, app)
@@ -117,8 +119,8 @@ async def test_a_refresh_that_cannot_run_is_a_notification(store: Store, error: 
     def refresh(*args: object, **kwargs: object) -> None:
         raise error
 
-    app = make_app(config(FeedConfig("Somewhere", "http://127.0.0.1:9/x.xml")), store, clock=fixed_clock,
-                   state_path=None, refresh_feeds=refresh)
+    app = make_app(Library(config(FeedConfig("Somewhere", "http://127.0.0.1:9/x.xml")), store=store), clock=fixed_clock,
+                   state_path=None, refresh=refresh)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         for _ in range(100):
@@ -135,6 +137,7 @@ READER_REFRESH = """
 import asyncio, sys
 from newsreader.config import load_config
 from newsreader.store import Store
+from newsreader.library import Library
 from newsreader.ui import make_app
 
 async def main(app):
@@ -145,7 +148,7 @@ async def main(app):
                 break
 
 store = Store(sys.argv[2])
-app = make_app(load_config(sys.argv[1]), store, state_path=None)
+app = make_app(Library(load_config(sys.argv[1]), store=store), state_path=None)
 asyncio.run(main(app))
 print(store.total_stories())
 """
@@ -168,14 +171,17 @@ async def test_quitting_during_a_refresh_cancels_it(store: Store, feed_server: F
     """A download that would hold the exit for its whole timeout is dropped as the reader quits."""
     import threading
 
-    from newsreader.update import RefreshCancelled, refresh_feeds_sync
+    from newsreader.errors import RefreshCancelled
+    from newsreader.refresh import refresh_feeds_sync
 
     ended = threading.Event()
     outcome: list[str] = []
+    url = feed_server.feed("/slow.xml", rss(("s1", "Slow story", "Mon, 02 Mar 2026 11:50:00 GMT")), delay=8)
+    library = Library(config(FeedConfig("Slow", url)), store=store)
 
     def refresh(*args, **kwargs):  # type: ignore[no-untyped-def]
         try:
-            result = refresh_feeds_sync(*args, **kwargs)
+            result = refresh_feeds_sync(store, library.config, *args, **kwargs)
             outcome.append("finished")
             return result
         except RefreshCancelled:
@@ -184,8 +190,7 @@ async def test_quitting_during_a_refresh_cancels_it(store: Store, feed_server: F
         finally:
             ended.set()
 
-    url = feed_server.feed("/slow.xml", rss(("s1", "Slow story", "Mon, 02 Mar 2026 11:50:00 GMT")), delay=8)
-    app = make_app(config(FeedConfig("Slow", url)), store, clock=fixed_clock, state_path=None, refresh_feeds=refresh)
+    app = make_app(library, clock=fixed_clock, state_path=None, refresh=refresh)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         assert app.refreshing

@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from newsreader.config.types import Config, Settings
+from newsreader.library import Library
 from newsreader.store import Store
-from newsreader.types import Config, Settings
 from newsreader.ui import make_app
 from newsreader.ui.app import COUNTS_DELAY
 from newsreader.ui.widgets.filter_bar import SearchInput
+
 from ui_helpers import fixed_clock, sample_config, sample_store, settle, story_id
 
 ARTICLE = """Leaders met in **Sochi** on Monday, the Kremlin said.
@@ -38,7 +40,7 @@ def store(tmp_path: Path):
 
 
 def reader(store: Store, config: Config | None = None):
-    return make_app(config or sample_config(read_dwell=600), store, offline=True, clock=fixed_clock, state_path=None)
+    return make_app(Library(config or sample_config(read_dwell=600), store=store), offline=True, clock=fixed_clock, state_path=None)
 
 
 def steps(*keys: str, pause: float = 0.0):
@@ -88,13 +90,13 @@ def test_help_screen(snap_compare, store: Store) -> None:
 
 def test_empty_no_feeds(snap_compare, tmp_path: Path) -> None:
     store = Store(tmp_path / "cache.sqlite")
-    app = make_app(Config(settings=Settings(read_dwell=600)), store, offline=True, clock=fixed_clock, state_path=None)
+    app = make_app(Library(Config(settings=Settings(read_dwell=600)), store=store), offline=True, clock=fixed_clock, state_path=None)
     assert snap_compare(app, terminal_size=(100, 30), run_before=steps())
 
 
 def test_empty_nothing_cached(snap_compare, tmp_path: Path) -> None:
     store = Store(tmp_path / "cache.sqlite")
-    app = make_app(sample_config(read_dwell=600), store, offline=True, clock=fixed_clock, state_path=None)
+    app = make_app(Library(sample_config(read_dwell=600), store=store), offline=True, clock=fixed_clock, state_path=None)
     assert snap_compare(app, terminal_size=(100, 30), run_before=steps())
 
 
@@ -114,10 +116,10 @@ def test_wide_terminal(snap_compare, store: Store) -> None:
 def test_add_feed_choices(snap_compare, store: Store, tmp_path: Path) -> None:
     """The add dialog offering a page's feeds, titles and URLs literal; the choices are set, not looked up, so
     the picture holds no loopback port (the lookup itself is tested over loopback in test_ui_feeds.py)."""
-    from newsreader.discover import Discovery, FeedCandidate
+    from newsreader.feeds.discover import Discovery, FeedCandidate
     from newsreader.ui.screens.add_feed import AddFeedScreen
 
-    app = make_app(Config(settings=Settings(read_dwell=600), path=str(tmp_path / "feeds.toml")), store,
+    app = make_app(Library(Config(settings=Settings(read_dwell=600), path=str(tmp_path / "feeds.toml")), store=store),
                    clock=fixed_clock, state_path=None)  # online, with no feeds: nothing is fetched
 
     async def run(pilot) -> None:  # type: ignore[no-untyped-def]

@@ -14,9 +14,9 @@ from typing import Any
 import feedparser
 import pytest
 
-from newsreader import parse
-from newsreader.parse import ParseOptions, parse_feed
-from newsreader.wellformed import read_wellformed
+from newsreader.feeds import parse
+from newsreader.feeds.parse import ParseOptions, parse_feed
+from newsreader.feeds.wellformed import read_wellformed
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 FIXTURES = Path(__file__).parent / "feeds"

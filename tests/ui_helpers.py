@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from newsreader.config.types import Config, FeedConfig, Settings
 from newsreader.geo.regions import regions_of_country
-from newsreader.parse import ParsedEntry
+from newsreader.model import ParsedEntry
 from newsreader.store import Store
-from newsreader.types import Config, FeedConfig, Settings
 
 #: The reader's "now" in every UI test and snapshot: relative times and dates never drift.
-NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 def fixed_clock() -> datetime:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TextIO
 
-from newsreader.types import Story
+from newsreader.model import Story
+from newsreader.text.sanitize import safe_line, safe_text
 
 FORMATS = ("json", "csv")
 CSV_COLUMNS = (
@@ -24,26 +25,30 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if value else None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
 def story_record(story: Story) -> dict[str, object]:
-    """One story as `list --json` shows it, plus its text and where the text came from."""
+    """One story as `list --json` shows it, plus its text and where the text came from.
+
+    Every string is made safe again on the way out: a cache written by an older version, or edited, may hold
+    escape sequences, and JSON leaves C1 controls (8-bit CSI) as they are.
+    """
     return {
         "id": story.id,
-        "feed": story.feed,
-        "title": story.title,
-        "link": story.link,
-        "author": story.author,
+        "feed": safe_line(story.feed),
+        "title": safe_line(story.title),
+        "link": safe_line(story.link) or None,
+        "author": safe_line(story.author) or None,
         "published": _iso(story.published),
         "fetched": _iso(story.fetched_at),
-        "summary": story.summary,
+        "summary": safe_text(story.summary),
         "read": story.read,
         "starred": story.starred,
-        "countries": list(story.countries),
-        "mentions": list(story.mentions),
-        "regions": list(story.regions),
-        "text": story.text or story.summary,
+        "countries": [safe_line(code) for code in story.countries],
+        "mentions": [safe_line(code) for code in story.mentions],
+        "regions": [safe_line(region) for region in story.regions],
+        "text": safe_text(story.text or story.summary),
         "text_source": story.text_source,
     }
 

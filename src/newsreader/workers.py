@@ -58,6 +58,13 @@ class WorkerPool:
         except (BrokenExecutor, RuntimeError, OSError):
             pass  # the first real task meets the same problem, and its caller has a way round it
 
+    def replace(self, broken: Executor) -> None:
+        """Drop a pool that broke (a worker died); the next `executor()` starts a fresh one. Several tasks
+        may see the same pool break: only the first replaces it."""
+        if self._executor is broken:
+            self._executor = None
+            broken.shutdown(wait=False, cancel_futures=True)
+
     def close(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)

@@ -1,6 +1,23 @@
-"""The SQLite cache: feeds, stories, their places and a full-text index."""
+"""The SQLite cache: feeds, stories, their places and a full-text index. The only package that runs SQL."""
 
+from newsreader.errors import StoreError
+from newsreader.store.articles import FulltextState, StorageStats
+from newsreader.store.feeds import FetchState, SaveResult
 from newsreader.store.schema import SCHEMA_VERSION, SchemaError
-from newsreader.store.store import CACHE_FILENAME, FetchState, SaveResult, Store, StoreError, fts_query, open_store
+from newsreader.store.store import CACHE_FILENAME, Store, open_store
+from newsreader.store.stories import Retention, fts_query
 
-__all__ = ["CACHE_FILENAME", "FetchState", "SCHEMA_VERSION", "SaveResult", "SchemaError", "Store", "StoreError", "fts_query", "open_store"]
+__all__ = [
+    "CACHE_FILENAME",
+    "SCHEMA_VERSION",
+    "FetchState",
+    "FulltextState",
+    "Retention",
+    "SaveResult",
+    "SchemaError",
+    "StorageStats",
+    "Store",
+    "StoreError",
+    "fts_query",
+    "open_store",
+]

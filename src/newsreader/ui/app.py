@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
-from functools import lru_cache, partial
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,9 +22,8 @@ from textual.timer import Timer
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from newsreader.store import Store, StoreError
-from newsreader.text import safe_line
-from newsreader.types import Config, Counts, FeedConfig, Story, StoryFilter
+from newsreader.library import Config, Counts, FeedConfig, Library, StoreError, Story, StoryFilter
+from newsreader.text.sanitize import safe_line
 from newsreader.ui import keymap
 from newsreader.ui.commands import ReaderCommands
 from newsreader.ui.filters import ActiveFilters
@@ -41,7 +40,7 @@ from newsreader.ui.widgets.filter_pane import FilterPane
 from newsreader.ui.widgets.story_list import StoryList
 
 if TYPE_CHECKING:
-    from newsreader.feedlist import AddResult
+    from newsreader.library import AddResult
 
 #: Filter-pane counts are the costly query; wait for typing and key repeat to settle before asking.
 COUNTS_DELAY = 0.35
@@ -51,9 +50,9 @@ SEARCH_DELAY = 0.01
 RefreshFunction = Callable[..., object]
 
 
-@lru_cache(maxsize=None)
+@cache
 def country_name(code: str) -> str:
-    from newsreader.geo import country_name as name
+    from newsreader.library import country_name as name
 
     try:
         return name(code)
@@ -75,23 +74,21 @@ class ReaderApp(App[int]):
 
     def __init__(
         self,
-        config: Config,
-        store: Store,
+        library: Library,
         *,
         offline: bool = False,
         clock: Callable[[], datetime],
         state: ReaderState,
         state_path: Path | None,
-        refresh_feeds: RefreshFunction,
+        refresh: RefreshFunction,
     ) -> None:
         super().__init__()
-        self.config = config
-        self.store = store
+        self.library = library
         self.offline = offline
         self.clock = clock
         self._state_path = state_path
         self._initial = state
-        self._refresh_feeds = refresh_feeds
+        self._refresh = refresh
         self._list_pool = ThreadPoolExecutor(1, thread_name_prefix="reader-list")
         self._count_pool = ThreadPoolExecutor(1, thread_name_prefix="reader-counts")
         self._dwell: Timer | None = None
@@ -110,6 +107,10 @@ class ReaderApp(App[int]):
         self.last_counts: Counts | None = None
         self.place_counts: dict[str, Mapping[str, Counts]] = {}
 
+    @property
+    def config(self) -> Config:
+        return self.library.config
+
     # -- layout --------------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
@@ -117,7 +118,7 @@ class ReaderApp(App[int]):
         with Horizontal(id="main"):
             yield FilterPane(id="filter-pane")
             with Vertical(id="reading"):
-                yield StoryList(self.store, self.clock, self._list_pool, id="story-list")
+                yield StoryList(self.library, self.clock, self._list_pool, id="story-list")
                 yield ArticleView(self.clock, country_name, id="article")
         yield Footer()
 
@@ -249,18 +250,17 @@ class ReaderApp(App[int]):
 
     def _pane_rows(self) -> tuple[list[tuple[str, str | None]], list[tuple[str, str]], list[str]]:
         """Runs on the counts thread: the region tree, the countries in the cache, the feeds."""
-        from newsreader.geo import regions
+        from newsreader.library import regions
 
         region_rows = [(region.name, region.parent) for region in regions()]
-        codes = self.store.place_counts("country")
+        codes = self.library.place_counts("country")
         country_rows = [(code, country_name(code)) for code in codes]
-        feed_names = {feed.name for feed in self.store.feeds()} | {feed.name for feed in self.config.feeds}
-        return region_rows, country_rows, sorted(feed_names)
+        return region_rows, country_rows, self.library.feed_names()
 
     def _counts_for(self, kind: str, story_filter: StoryFilter) -> Mapping[str, Counts]:
         if kind == "feed":
-            return self.store.feed_counts(story_filter)
-        return self.store.place_counts(kind, story_filter)
+            return self.library.feed_counts(story_filter)
+        return self.library.place_counts(kind, story_filter)
 
     @on(FilterPane.Chosen)
     def _pane_chosen(self, event: FilterPane.Chosen) -> None:
@@ -286,7 +286,7 @@ class ReaderApp(App[int]):
             self.show_story(story_id)
 
     def show_story(self, story_id: int) -> Story | None:
-        story = self.store.story(story_id)
+        story = self.library.story(story_id)
         if story is None:
             self.article.show_message("This story is no longer in the cache.")
             return None
@@ -312,7 +312,7 @@ class ReaderApp(App[int]):
 
     def _set_read(self, story: Story, read: bool) -> None:
         try:
-            self.store.set_read([story.id], read)
+            self.library.mark_read([story.id], read)
         except StoreError as error:
             self.notify(str(error), title="Could not save", severity="error", markup=False)
             return
@@ -386,12 +386,12 @@ class ReaderApp(App[int]):
             done += 1
             self.post_message(RefreshProgress(done, total, outcome))  # type: ignore[arg-type]
 
-        from newsreader.update import RefreshCancelled
+        from newsreader.library import RefreshCancelled
 
         # Set when Textual cancels this worker: as the reader quits, or as a newer refresh replaces this one.
         cancel = getattr(get_current_worker(), "cancelled_event", self._quitting)
         try:
-            summary = self._refresh_feeds(self.store, self.config, on_outcome=progress, cancel=cancel, **only)
+            summary = self._refresh(on_outcome=progress, cancel=cancel, **only)
         except RefreshCancelled:  # the reader is closing
             return
         except StoreError as error:
@@ -403,7 +403,7 @@ class ReaderApp(App[int]):
         self.filter_bar.show_status(f"Refreshing {message.done}/{message.total}…", "bold")
 
     def on_refresh_finished(self, message: RefreshFinished) -> None:
-        from newsreader.update import Status
+        from newsreader.library import Status
 
         self.refreshing = False
         summary = message.summary
@@ -444,9 +444,7 @@ class ReaderApp(App[int]):
                         severity="error", timeout=10, markup=False)
             if isinstance(event.worker.error, StoreError) and self._removing is not None:
                 # feeds.toml was changed before the cache refused: the config must say so
-                from newsreader.feedlist import config_path_for_writing
-
-                self._reload_config(config_path_for_writing(self.config.path))
+                self._reload_config()
             self._removing = None
             self._run_waiting()
 
@@ -463,18 +461,14 @@ class ReaderApp(App[int]):
         return isinstance(self.screen, (AddFeedScreen, ConfirmScreen))
 
     def action_add_feed(self) -> None:
-        from newsreader.feedlist import config_path_for_writing
-
         if self._asking():
             return
-        path = config_path_for_writing(self.config.path)
-        self.push_screen(AddFeedScreen(self.config.settings, path, offline=self.offline), partial(self._feed_added, path))
+        self.push_screen(AddFeedScreen(self.library, offline=self.offline), self._feed_added)
 
-    def _feed_added(self, path: Path, result: AddResult | None) -> None:
+    def _feed_added(self, result: AddResult | None) -> None:
         if result is None:
             return
         feed = result.added[0]
-        self._reload_config(path)
         self._rebuild_pane()  # its row in the filter pane
         added = f"Added {safe_line(feed.name)}" + (f" (new file {result.path})" if result.created else "")
         if self.offline:
@@ -484,17 +478,15 @@ class ReaderApp(App[int]):
         self._schedule_refresh()  # the reader may have started with no feeds, and so with no schedule
         self._fetch_added(feed)
 
-    def _reload_config(self, path: Path) -> None:
-        """Read feeds.toml again after the reader changed it."""
-        from newsreader.config import ConfigError, load_config
+    def _reload_config(self) -> None:
+        """Read feeds.toml again (a change failed half way, or it was edited by hand)."""
+        from newsreader.library import ConfigError
 
         try:
-            config = load_config(path)
+            # The keys stay as bound at start: the help and the palette must show the keys that work.
+            self.library.reload_config()
         except ConfigError as error:  # edited by hand in between, say: keep what the reader has
             self.notify(error_line(error), title="Could not read feeds.toml again", severity="error", markup=False)
-            return
-        # The keys stay as bound at start: the help and the palette must show the keys that work.
-        self.config = replace(config, keys=self.config.keys)
 
     def _rebuild_pane(self) -> None:
         """The filter pane's feed rows follow the config: build it again, and the counts."""
@@ -504,8 +496,8 @@ class ReaderApp(App[int]):
     def action_remove_feed(self) -> None:
         if self._asking() or (feed := self._feed_to_remove()) is None:
             return
-        cached = self.store.count(StoryFilter(feed=feed.url))
-        starred = self.store.count(StoryFilter(feed=feed.url, starred=True)).total
+        cached = self.library.count(StoryFilter(feed=feed.url))
+        starred = self.library.count(StoryFilter(feed=feed.url, starred=True)).total
         deleted = cached.total - starred
         question = Text(f"Remove feed {safe_line(feed.name)}? ")
         question.append(f"Its {stories(deleted)} {'is' if deleted == 1 else 'are'} deleted; ")
@@ -518,8 +510,6 @@ class ReaderApp(App[int]):
 
     def _feed_to_remove(self) -> FeedConfig | None:
         """The feed `d` means: the one the list is filtered on, else the highlighted story's."""
-        from newsreader.feedlist import find_feed
-
         wanted = self.filters.get("feed")
         if not isinstance(wanted, str):
             current = self.story_list.current
@@ -527,42 +517,35 @@ class ReaderApp(App[int]):
                 self.notify("No feed to remove: filter on a feed (f) or select one of its stories.", markup=False)
                 return None
             wanted = current.feed
-        feed = find_feed(self.config.feeds, wanted)
+        feed = self.library.find_feed(wanted)
         if feed is None:
             self.notify(f"{safe_line(wanted)} is not in feeds.toml: there is no feed to remove, only cached stories.",
                         severity="warning", markup=False)
         return feed
 
     def _remove(self, feed: FeedConfig) -> None:
-        from newsreader.feedlist import config_path_for_writing
-
         if self.refreshing or self._removing is not None:
             # The refresh would write stories of the feed being deleted: wait for it.
             self._after_refresh.append(partial(self._remove, feed))
             self.notify(f"Removing {safe_line(feed.name)} when the refresh ends.", markup=False)
             return
         self._removing = feed
-        self._remove_worker(config_path_for_writing(self.config.path), feed)
+        self._remove_worker(feed)
 
     @work(thread=True, exit_on_error=False, group="feeds", name="remove-feed")
-    def _remove_worker(self, path: Path, feed: FeedConfig) -> None:
-        from newsreader.feedlist import unsubscribe
-
-        self.post_message(FeedRemoved(path, unsubscribe(path, self.store, feed.url)))
+    def _remove_worker(self, feed: FeedConfig) -> None:
+        self.post_message(FeedRemoved(self.library.unsubscribe(feed.url)))
 
     def on_feed_removed(self, message: FeedRemoved) -> None:
-        from newsreader.feedlist import find_feed
-
         self._removing = None
         removed = message.removed
-        self._reload_config(message.path)
         line = f"Removed {safe_line(removed.feed.name)}: {stories(removed.stories_deleted)} deleted"
         if removed.starred_kept:
             line += f", {removed.starred_kept} starred kept"
         self.notify(line, markup=False)
         self._pane_built = False  # its row leaves the filter pane (unless starred stories keep it)
         filtered = self.filters.get("feed")
-        if isinstance(filtered, str) and find_feed([removed.feed], filtered) is not None:
+        if isinstance(filtered, str) and filtered.casefold() in (removed.feed.name.casefold(), removed.feed.url.casefold()):
             self.filters = self.filters.with_("feed", None)
         else:
             self._merge_new_stories()
@@ -680,7 +663,7 @@ class ReaderApp(App[int]):
 
     def action_pick_country(self) -> None:
         def search(query: str) -> list[Choice]:
-            from newsreader.geo import search_countries
+            from newsreader.library import search_countries
 
             counts = self.place_counts.get("country", {})
             if query.strip():
@@ -694,7 +677,7 @@ class ReaderApp(App[int]):
 
     def action_pick_region(self) -> None:
         def search(query: str) -> list[Choice]:
-            from newsreader.geo import regions, search_regions
+            from newsreader.library import regions, search_regions
 
             counts = self.place_counts.get("region", {})
             names = search_regions(query, 40) if query.strip() else [r.name for r in regions() if r.parent]
@@ -706,7 +689,7 @@ class ReaderApp(App[int]):
     def action_pick_feed(self) -> None:
         from textual.fuzzy import Matcher
 
-        names = sorted({feed.name for feed in self.store.feeds()} | {feed.name for feed in self.config.feeds}, key=str.casefold)
+        names = self.library.feed_names()
 
         def search(query: str) -> list[Choice]:
             counts = self.place_counts.get("feed", {})
@@ -774,7 +757,7 @@ class ReaderApp(App[int]):
         if (story := self._current_story()) is None:
             return
         try:
-            self.store.set_starred(story.id, not story.starred)
+            self.library.mark_starred(story.id, not story.starred)
         except StoreError as error:
             self.notify(str(error), title="Could not save", severity="error", markup=False)
             return
@@ -827,6 +810,5 @@ def _choice_label(name: str, code: str | None, counts: Counts | None) -> Text:
 
 
 def _replace_story(story: Story, **changes: object) -> Story:
-    from dataclasses import replace
 
     return replace(story, **changes)  # type: ignore[arg-type]

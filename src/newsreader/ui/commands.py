@@ -13,7 +13,7 @@ class ReaderCommands(Provider):
     def _actions(self) -> list[tuple[str, str, str]]:
         """(name shown, help, action) for every palette action, with its keys in the help."""
         app = self.app
-        keys = effective_keys(getattr(app, "config").keys)
+        keys = effective_keys(app.config.keys)
         from textual.binding import Binding
 
         rows = []
@@ -35,9 +35,9 @@ class ReaderCommands(Provider):
             if score > 0:
                 yield Hit(score, matcher.highlight(name), partial(self.app.run_action, action), help=help_text)
         if len(query.strip()) >= 3:
-            from newsreader.geo import search_countries
+            from newsreader.library import search_countries
 
-            set_filter = getattr(self.app, "set_filter")
+            set_filter = self.app.set_filter
             for rank, (code, country) in enumerate(search_countries(query, 5)):
                 name = f"Country: {country}"
                 yield Hit(0.9 - rank * 0.05, name, partial(set_filter, "country", code),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from newsreader.types import StoryFilter
+from newsreader.library import StoryFilter
 
 #: Every kind of filter the reader sets; valued ones carry a string, the rest are switches.
 VALUED = ("country", "region", "feed", "search")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-
 #: The story list's date column: every short_when fits it, so the columns after it line up.
 SHORT_WHEN_WIDTH = 6
 
@@ -58,7 +57,7 @@ def error_line(error: BaseException) -> str:
     newsreader's own errors (ConfigError, FeedListError, DiscoveryError, StoreError) are written to be read
     as they are; anything else is unexpected, so its type is named too.
     """
-    from newsreader.text import safe_line
+    from newsreader.text.sanitize import safe_line
 
     if type(error).__module__.startswith("newsreader."):
         return safe_line(str(error))

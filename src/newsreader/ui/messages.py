@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-if TYPE_CHECKING:  # newsreader.update brings httpx and feedparser: not needed to paint the list
-    from newsreader.feedlist import Unsubscribed
-    from newsreader.update import FeedOutcome, RefreshSummary
+if TYPE_CHECKING:
+    from newsreader.library import FeedOutcome, RefreshSummary, Unsubscribed
 
 
 class RefreshProgress(Message):
@@ -45,7 +43,6 @@ class RefreshFailed(Message):
 class FeedRemoved(Message):
     """A feed left feeds.toml, and its unstarred stories the cache (`feedlist.unsubscribe` finished)."""
 
-    def __init__(self, path: Path, removed: Unsubscribed) -> None:
+    def __init__(self, removed: Unsubscribed) -> None:
         super().__init__()
-        self.path = path  #: the feeds.toml it left: read it again
         self.removed = removed

@@ -8,7 +8,6 @@ a duplicate, a broken or unwritable feeds.toml) is one line in the dialog, and w
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -21,13 +20,12 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from newsreader.text import safe_line
-from newsreader.types import FeedConfig, Settings
+from newsreader.library import FeedConfig, Library
+from newsreader.text.sanitize import safe_line
 from newsreader.ui.format import error_line
 
 if TYPE_CHECKING:  # discover brings httpx and feedparser: loaded when a lookup runs, not with the reader
-    from newsreader.discover import Discovery, FeedCandidate
-    from newsreader.feedlist import AddResult
+    from newsreader.library import AddResult, Discovery, FeedCandidate
 
 ONLINE_HINT = "A feed's URL, or any page of a site: its feeds are found and offered."
 OFFLINE_HINT = "Offline: the URL is added as given, unchecked, and fetched when the reader next runs online."
@@ -42,10 +40,9 @@ class AddFeedScreen(ModalScreen["AddResult | None"]):
         Binding("up", "move(-1)", "Previous", show=False, id="add_feed.up"),
     ]
 
-    def __init__(self, settings: Settings, path: Path, *, offline: bool = False) -> None:
+    def __init__(self, library: Library, *, offline: bool = False) -> None:
         super().__init__()
-        self._settings = settings
-        self._path = path  #: the feeds.toml the feed goes to
+        self._library = library
         self._offline = offline
         self._candidates: tuple[FeedCandidate, ...] = ()
         self._busy = False  # a lookup or a write is running: enter waits for it
@@ -216,30 +213,19 @@ class AddFeedScreen(ModalScreen["AddResult | None"]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="add-feed", name="discover")
     def _look_up(self, url: str) -> Discovery:
-        from newsreader.discover import discover_feeds_sync
-
         # Read feeds.toml as it is now (it may have been edited since the reader started): a broken file
         # is reported before any download, and the feeds already there are marked in the choices.
-        return discover_feeds_sync(url, settings=self._settings, configured=self._configured())
+        self._library.reload_config()
+        return self._library.discover(url)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="add-feed", name="add")
     def _subscribe(self, feed: FeedConfig) -> AddResult:
-        from newsreader.feedlist import add_feed
-
-        return add_feed(self._path, feed)
+        return self._library.subscribe(feed)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="add-feed", name="add")
     def _subscribe_unchecked(self, url: str, name: str) -> AddResult:
         """Offline: no lookup, the URL goes in as typed (made an http(s) URL); the name defaults to its host."""
-        from newsreader.discover import normalise_input
-        from newsreader.feedlist import add_feed
-
-        return add_feed(self._path, FeedConfig(name=name, url=normalise_input(url)))
-
-    def _configured(self) -> tuple[FeedConfig, ...]:
-        from newsreader.config import load_config
-
-        return load_config(self._path).feeds if self._path.exists() else ()
+        return self._library.subscribe_unchecked(url, name)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker

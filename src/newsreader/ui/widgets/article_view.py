@@ -20,8 +20,8 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
-from newsreader.text import safe_line, safe_text
-from newsreader.types import Story
+from newsreader.library import Story
+from newsreader.text.sanitize import safe_line, safe_text
 from newsreader.ui.format import long_when
 from newsreader.ui.widgets.filter_bar import forward_to_search
 

@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from newsreader.types import Counts
+from newsreader.library import Counts
 from newsreader.ui.format import count
 
 

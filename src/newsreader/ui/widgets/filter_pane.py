@@ -16,8 +16,8 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from newsreader.text import safe_line
-from newsreader.types import Counts
+from newsreader.library import Counts
+from newsreader.text.sanitize import safe_line
 from newsreader.ui.format import compact
 from newsreader.ui.widgets.filter_bar import forward_to_search
 

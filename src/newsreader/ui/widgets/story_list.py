@@ -22,9 +22,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from newsreader.store import Store
-from newsreader.text import safe_line
-from newsreader.types import Counts, StoryFilter, StoryHeader
+from newsreader.library import Counts, Library, StoryFilter, StoryHeader
+from newsreader.text.sanitize import safe_line
 from newsreader.ui.format import SHORT_WHEN_WIDTH, short_when
 from newsreader.ui.widgets.filter_bar import forward_to_search
 
@@ -65,9 +64,9 @@ class StoryList(ScrollView, can_focus=True):
             self.story_filter = story_filter
             self.counts = counts
 
-    def __init__(self, store: Store, clock: Callable[[], datetime], pool: Executor, **kwargs: object) -> None:
+    def __init__(self, library: Library, clock: Callable[[], datetime], pool: Executor, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._store = store
+        self._store = library
         self._clock = clock
         self._pool = pool
         self._filter = StoryFilter()

@@ -4,6 +4,6 @@ Every worker then starts with feedparser imported and the country tagger built, 
 of CPU each on it, and shares those pages with its siblings until it writes to them.
 """
 
-from newsreader.parse import _warm_up
+from newsreader.feeds.parse import _warm_up
 
 _warm_up()

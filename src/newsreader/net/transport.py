@@ -10,11 +10,14 @@ gzip/deflate/brotli, the Response the fetcher reads. The httpx-aiohttp package d
 from __future__ import annotations
 
 import os
+import socket
 import ssl
 from collections.abc import AsyncIterator
 
 import aiohttp
 import httpx
+
+from newsreader.net.errors import FailureKind
 
 CHUNK_BYTES = 64 * 1024
 
@@ -96,12 +99,25 @@ class _as_httpx_errors:
         if isinstance(error, (aiohttp.SocketTimeoutError, TimeoutError)):
             raise httpx.ReadTimeout(message) from error
         if isinstance(error, aiohttp.ClientConnectorError):
-            raise httpx.ConnectError(_connect_reason(error)) from error
+            connect_error = httpx.ConnectError(_connect_reason(error))
+            connect_error.kind = _connect_kind(error)  # type: ignore[attr-defined]
+            raise connect_error from error
         if isinstance(error, (aiohttp.InvalidUrlClientError, aiohttp.NonHttpUrlClientError)):
             raise httpx.UnsupportedProtocol(message) from error
         if isinstance(error, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientResponseError)):
             raise httpx.RemoteProtocolError(message) from error
         raise httpx.TransportError(message) from error
+
+
+def _connect_kind(error: aiohttp.ClientConnectorError) -> FailureKind:
+    cause = error.os_error
+    if isinstance(error, aiohttp.ClientProxyConnectionError):
+        return FailureKind.PROXY
+    if isinstance(cause, ssl.SSLError) or isinstance(error, aiohttp.ClientSSLError):
+        return FailureKind.TLS
+    if isinstance(cause, socket.gaierror):
+        return FailureKind.DNS
+    return FailureKind.CONNECT
 
 
 def _connect_reason(error: aiohttp.ClientConnectorError) -> str:

@@ -17,22 +17,12 @@ from urllib.parse import urlsplit
 import httpx
 
 from newsreader import __version__
-from newsreader.text import safe_line
+from newsreader.net.errors import FailureKind, FetchError
+from newsreader.text.sanitize import safe_line
 
 USER_AGENT = f"newsreader/{__version__} (terminal news reader; +https://pypi.org/project/newsreader/)"
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 MAX_REDIRECTS = 10
-
-
-class FetchError(Exception):
-    """A download that failed. `str()` is one line fit for a status column."""
-
-    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None,
-                 final_url: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.retry_after = retry_after  #: epoch seconds before which the server asked us not to return
-        self.final_url = final_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,14 +67,18 @@ class HttpClient:
         timeout: float = 30.0,
         connect_timeout: float = 10.0,
         max_bytes: int = 16 * 1024 * 1024,
+        proxy: str | None = None,
     ) -> None:
+        """`proxy`: every request goes through it; None follows the environment (not yet honoured: see
+        issue 12, the net package's proxy support)."""
         self.timeout = timeout
         self.max_bytes = max_bytes
+        self.proxy = proxy
         self._overall = asyncio.Semaphore(concurrency)
         self._per_host_limit = per_host
         self._hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(self._per_host_limit))
         # Imported here: aiohttp takes 0.2 s to import, which only a download should pay.
-        from newsreader.http_transport import AiohttpTransport
+        from newsreader.net.transport import AiohttpTransport
 
         self._client = httpx.AsyncClient(
             follow_redirects=True,
@@ -119,32 +113,32 @@ class HttpClient:
         try:
             host = urlsplit(url).hostname or ""
         except ValueError as error:  # "Invalid IPv6 URL" and the like: one feed's problem, not the run's
-            raise FetchError(f"invalid URL: {_reason(error)}") from None
+            raise FetchError(FailureKind.BAD_URL, f"invalid URL: {_reason(error)}") from None
         # Host slot first: a task waiting for a busy host must not hold one of the overall slots meanwhile.
         async with self._hosts[host], self._overall:
             try:
                 async with asyncio.timeout(self.timeout):
                     return await self._get(url, headers)
             except TimeoutError:
-                raise FetchError(f"timed out after {self.timeout:g} s") from None
+                raise FetchError(FailureKind.TIMEOUT, f"timed out after {self.timeout:g} s") from None
             except httpx.TooManyRedirects:
-                raise FetchError(f"too many redirects (more than {MAX_REDIRECTS})") from None
+                raise FetchError(FailureKind.REDIRECTS, f"too many redirects (more than {MAX_REDIRECTS})") from None
             except httpx.ConnectTimeout:
-                raise FetchError("timed out connecting to the server") from None
+                raise FetchError(FailureKind.TIMEOUT, "timed out connecting to the server") from None
             except httpx.ReadTimeout:
-                raise FetchError("timed out waiting for the server") from None
+                raise FetchError(FailureKind.TIMEOUT, "timed out waiting for the server") from None
             except httpx.ConnectError as error:
-                raise FetchError(f"cannot connect: {_reason(error)}") from None
+                raise FetchError(_connect_kind(error), f"cannot connect: {_reason(error)}") from None
             except httpx.RemoteProtocolError as error:
-                raise FetchError(f"the server broke off the response: {_reason(error)}") from None
+                raise FetchError(FailureKind.PROTOCOL, f"the server broke off the response: {_reason(error)}") from None
             except httpx.DecodingError:
-                raise FetchError("the response could not be decompressed") from None
+                raise FetchError(FailureKind.DECODING, "the response could not be decompressed") from None
             except httpx.UnsupportedProtocol:
-                raise FetchError(f"unsupported URL scheme: {url.split(':', 1)[0]}") from None
+                raise FetchError(FailureKind.BAD_URL, f"unsupported URL scheme: {url.split(':', 1)[0]}") from None
             except httpx.InvalidURL as error:
-                raise FetchError(f"invalid URL: {_reason(error)}") from None
+                raise FetchError(FailureKind.BAD_URL, f"invalid URL: {_reason(error)}") from None
             except httpx.HTTPError as error:
-                raise FetchError(f"{type(error).__name__}: {_reason(error)}") from None
+                raise FetchError(FailureKind.PROTOCOL, f"{type(error).__name__}: {_reason(error)}") from None
 
     async def _get(self, url: str, headers: dict[str, str]) -> FetchResult:
         async with self._client.stream("GET", url, headers=headers) as response:
@@ -160,22 +154,22 @@ class HttpClient:
             if status in (429, 503):
                 retry_after = parse_retry_after(response.headers.get("retry-after"))
                 wait = f"; retry after {max(0, int(retry_after - time.time()))} s" if retry_after else ""
-                raise FetchError(f"HTTP {status} {_reason_phrase(response)}{wait}", status=status, retry_after=retry_after,
+                raise FetchError(FailureKind.HTTP, f"HTTP {status} {_reason_phrase(response)}{wait}", status=status, retry_after=retry_after,
                                  final_url=permanent)
             if status >= 400:
-                raise FetchError(f"HTTP {status} {_reason_phrase(response)}".strip(), status=status, final_url=permanent)
+                raise FetchError(FailureKind.HTTP, f"HTTP {status} {_reason_phrase(response)}".strip(), status=status, final_url=permanent)
             if status >= 300:
-                raise FetchError(f"HTTP {status}: redirect without a usable Location", status=status)
+                raise FetchError(FailureKind.REDIRECTS, f"HTTP {status}: redirect without a usable Location", status=status)
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > self.max_bytes and not response.headers.get("content-encoding"):
-                raise FetchError(f"response too large ({int(declared) // 1024} KiB; the limit is {self.max_bytes // 1024} KiB)", status=status)
+                raise FetchError(FailureKind.TOO_LARGE, f"response too large ({int(declared) // 1024} KiB; the limit is {self.max_bytes // 1024} KiB)", status=status)
             chunks: list[bytes] = []
             size = 0
             # aiter_bytes yields decompressed bytes, so the cap also stops a small gzip bomb from filling memory.
             async for chunk in response.aiter_bytes():
                 size += len(chunk)
                 if size > self.max_bytes:
-                    raise FetchError(f"response too large (over {self.max_bytes // 1024} KiB); cut off", status=status)
+                    raise FetchError(FailureKind.TOO_LARGE, f"response too large (over {self.max_bytes // 1024} KiB); cut off", status=status)
                 chunks.append(chunk)
             return FetchResult(
                 status,
@@ -186,6 +180,12 @@ class HttpClient:
                 content_type=response.headers.get("content-type"),
                 permanent_url=permanent,
             )
+
+
+def _connect_kind(error: httpx.ConnectError) -> FailureKind:
+    """The transport marks what kind of connection failure it was (see transport._as_httpx_errors)."""
+    kind = getattr(error, "kind", None)
+    return kind if isinstance(kind, FailureKind) else FailureKind.CONNECT
 
 
 def _reason_phrase(response: httpx.Response) -> str:

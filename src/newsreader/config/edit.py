@@ -13,20 +13,17 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import tomlkit
 import tomlkit.exceptions
 from tomlkit.items import AoT, Array, Whitespace
 
-from newsreader.config import ConfigError, parse_config
-from newsreader.locations import CONFIG_FILENAME, config_directory, find_config
-from newsreader.text import safe_line
-from newsreader.types import Config, FeedConfig
-
-if TYPE_CHECKING:
-    from newsreader.store import Store
+from newsreader.config.load import parse_config
+from newsreader.config.locations import CONFIG_FILENAME, config_directory, find_config
+from newsreader.config.types import Config, FeedConfig
+from newsreader.errors import AlreadySubscribed, ConfigError, FeedListError, NoSuchFeed
+from newsreader.text.sanitize import safe_line
 
 #: Feed names longer than this are cut: they label a column, not a paragraph.
 MAX_NAME_LENGTH = 80
@@ -42,20 +39,6 @@ _ANY_HEADER = re.compile(r"^\s*\[")
 _COMMENT = re.compile(r"^\s*#")
 
 
-class FeedListError(Exception):
-    """A change to feeds.toml that cannot be made. `str()` is one line."""
-
-
-class AlreadySubscribed(FeedListError):
-    def __init__(self, feed: FeedConfig, path: Path) -> None:
-        super().__init__(f"already subscribed: {feed.name} ({feed.url}) in {path}")
-        self.feed = feed
-
-
-class NoSuchFeed(FeedListError):
-    pass
-
-
 @dataclass(frozen=True, slots=True)
 class AddResult:
     path: Path  #: the feeds.toml written
@@ -68,16 +51,6 @@ class AddResult:
 class RemoveResult:
     path: Path
     feed: FeedConfig  #: as it was configured
-
-
-@dataclass(frozen=True, slots=True)
-class Unsubscribed:
-    """What `unsubscribe` did: the config entry went, and the cache lost the feed's unstarred stories."""
-
-    path: Path
-    feed: FeedConfig
-    stories_deleted: int = 0
-    starred_kept: int = 0
 
 
 # -- finding things ------------------------------------------------------------------------------------
@@ -304,7 +277,7 @@ def add_feed(config_path: str | os.PathLike[str], feed: FeedConfig) -> AddResult
         if reason.startswith("already subscribed"):
             existing = find_feed(_read(Path(config_path).expanduser()).config.feeds, feed.url)
             if existing is not None:
-                raise AlreadySubscribed(existing, result.path)
+                raise AlreadySubscribed(existing.name, existing.url, result.path)
         raise FeedListError(f"{feed.url}: {reason}")
     return result
 
@@ -383,19 +356,3 @@ def remove_feed(config_path: str | os.PathLike[str], url_or_name: str) -> Remove
         text = _checked(file, _remove_by_tomlkit(file.text, index, path), expected)
     _write_atomically(file, text)
     return RemoveResult(path=file.path, feed=feed)
-
-
-def unsubscribe(config_path: str | os.PathLike[str], store: Store, url_or_name: str) -> Unsubscribed:
-    """Remove a feed from feeds.toml and its stories from the cache, keeping starred ones.
-
-    The config goes first: if the cache then fails, the feed is
-    gone from the config and its stories simply age out.
-    """
-    removed = remove_feed(config_path, url_or_name)
-    known = {feed.url: feed for feed in store.feeds()}
-    cached = known.get(removed.feed.url)
-    if cached is None:
-        return Unsubscribed(path=removed.path, feed=removed.feed)
-    deleted = store.delete_feed(cached.id, keep_starred=True)
-    return Unsubscribed(path=removed.path, feed=removed.feed, stories_deleted=deleted,
-                        starred_kept=max(0, cached.story_count - deleted))

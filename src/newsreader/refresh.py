@@ -1,7 +1,10 @@
-"""Refreshing the cache: fetch every feed concurrently, parse on every core, store each feed atomically.
+"""Refreshing the cache, the one orchestrator: fetch -> parse -> tag -> save -> articles.
 
-`refresh_feeds()` yields nothing itself; it calls `on_outcome` once per feed as each finishes, so the CLI
-can draw a progress bar and the reader can show progress, and one bad feed never stops the others.
+Every feed is fetched concurrently and parsed on every core; each feed is saved in one transaction on the one
+writer thread. A feed with full text on then has its stories' pages downloaded and extracted (articles/); this
+module saves each article and tags its story again. `on_outcome` hears of each feed as it finishes and
+`on_article` of each page, so the CLI can draw a progress bar and the reader show progress; one bad feed
+never stops the others.
 """
 
 from __future__ import annotations
@@ -10,20 +13,22 @@ import asyncio
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
-from enum import Enum
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, TypeVar
 
-from newsreader.fetch import FetchError, HttpClient
-from newsreader.parse import ParseError, ParseOptions, ParsedFeed, ParserPool, parse_feed
-from newsreader.store import FetchState, Store, StoreError
-from newsreader.types import Config, FeedConfig
+from newsreader.config.types import Config, FeedConfig
+from newsreader.errors import RefreshCancelled, StoreError
+from newsreader.feeds.parse import ParseError, ParseOptions, ParserPool, parse_feed
+from newsreader.model import ArticleOutcome, FeedOutcome, ParsedFeed, RefreshSummary, Status
+from newsreader.net.client import HttpClient
+from newsreader.net.errors import FetchError
+from newsreader.store import FetchState, Store
 
 if TYPE_CHECKING:
-    from newsreader.fulltext import ArticleCallback, ArticleFetcher
+    from newsreader.articles.fetcher import ArticleFetcher, ArticleResult
 
 #: A Retry-After this short is waited out within the run; a longer one defers the feed to a later run.
 RETRY_AFTER_WAIT_MAX = 10.0
@@ -32,69 +37,19 @@ PROCESS_POOL_MIN_FEEDS = 8
 #: How often a run started by `refresh_feeds_sync` looks whether it has been cancelled.
 CANCEL_POLL_SECONDS = 0.1
 #: New stories reach the search index this many at a time (and at the end of a run): FTS5 indexes a
-#: batch for a fifth of the cost per story of one feed's worth.
+#: batch for far less per story than one feed's worth (benchmarks/README.md, Fetch).
 SEARCH_INDEX_BATCH = 5000
 
-
-class Status(str, Enum):
-    UPDATED = "updated"
-    NOT_MODIFIED = "not modified"
-    FAILED = "failed"
-    DEFERRED = "deferred"  # the server asked us to come back later (Retry-After)
-
-
-@dataclass(frozen=True, slots=True)
-class FeedOutcome:
-    feed: FeedConfig
-    status: Status
-    new: int = 0
-    updated: int = 0
-    http_status: int | None = None
-    error: str | None = None
-
-
-@dataclass(slots=True)
-class RefreshSummary:
-    outcomes: list[FeedOutcome] = field(default_factory=list)
-    deleted: int = 0  #: stories removed by retention
-    seconds: float = 0.0
-    articles_extracted: int = 0  #: full article texts stored
-    articles_failed: int = 0  #: article pages that gave no text this time (recorded per story)
-
-    def count(self, status: Status) -> int:
-        return sum(1 for o in self.outcomes if o.status is status)
-
-    @property
-    def new(self) -> int:
-        return sum(o.new for o in self.outcomes)
-
-    @property
-    def updated(self) -> int:
-        return sum(o.updated for o in self.outcomes)
-
-    @property
-    def reached_any(self) -> bool:
-        """False when every feed failed: nothing could be fetched at all."""
-        return not self.outcomes or any(o.status is not Status.FAILED for o in self.outcomes)
-
-    def line(self) -> str:
-        parts = [
-            f"{self.count(Status.UPDATED)} updated",
-            f"{self.count(Status.NOT_MODIFIED)} not modified",
-            f"{self.count(Status.FAILED)} failed",
-        ]
-        if deferred := self.count(Status.DEFERRED):
-            parts.append(f"{deferred} deferred")
-        articles = ""
-        if self.articles_extracted or self.articles_failed:
-            articles = f"; articles: {self.articles_extracted} extracted, {self.articles_failed} failed"
-        feeds = f"{len(self.outcomes)} feed" + ("" if len(self.outcomes) == 1 else "s")
-        stories = f"{self.new} new stor" + ("y" if self.new == 1 else "ies")
-        return (f"{feeds}: " + ", ".join(parts) + f"; {stories}{articles}"
-                f" ({self.seconds:.1f} s)")
-
-
 OutcomeCallback = Callable[[FeedOutcome], None]
+ArticleCallback = Callable[[ArticleOutcome], None]
+T = TypeVar("T")
+
+
+def client_for(config: Config, *, max_bytes: int | None = None) -> HttpClient:
+    """The HTTP client a refresh uses, with the limits and proxy feeds.toml sets."""
+    settings = config.settings
+    return HttpClient(concurrency=settings.concurrency, per_host=settings.per_host, timeout=settings.timeout,
+                      max_bytes=max_bytes or settings.max_feed_bytes, proxy=settings.proxy)
 
 
 async def refresh_feeds(
@@ -110,17 +65,18 @@ async def refresh_feeds(
     on_article: ArticleCallback | None = None,
     page_client: HttpClient | None = None,
     extract_workers: int | None = None,
+    summary: RefreshSummary | None = None,
 ) -> RefreshSummary:
     """Fetch `feeds` (default: all configured) into the store. Raises StoreError only if the cache is unusable.
 
     `fulltext` True or False applies to every feed; None follows each feed's `fulltext`, else `[settings]`.
-    A feed with full text on has its stories' article pages downloaded and extracted once it is saved
-    (`on_article` hears of each page; `page_client` and `extract_workers` are for tests and benchmarks).
+    `client`, `page_client`, `parse_workers` and `extract_workers` are for tests and benchmarks. `summary`, if
+    given, is filled in as the run goes (a caller that stops the run still has what was done).
     """
     started = time.perf_counter()
     targets = list(config.feeds if feeds is None else feeds)
     settings = config.settings
-    summary = RefreshSummary()
+    summary = summary if summary is not None else RefreshSummary()
     ids = await asyncio.to_thread(store.sync_feeds, targets)
     states = await asyncio.to_thread(store.fetch_states, ids.values())
     pool = ParserPool(parse_workers if parse_workers is not None else (None if len(targets) >= PROCESS_POOL_MIN_FEEDS else 0))
@@ -129,31 +85,19 @@ async def refresh_feeds(
     if sum(1 for state in states.values() if not state.body_hash) >= PROCESS_POOL_MIN_FEEDS:
         pool.start()
     own_client = client is None
-    if client is None:
-        client = HttpClient(
-            concurrency=settings.concurrency,
-            per_host=settings.per_host,
-            timeout=settings.timeout,
-            max_bytes=settings.max_feed_bytes,
-        )
+    client = client or client_for(config)
     # One writer thread: SQLite takes one writer at a time, and the event loop never waits on the disk.
     writer = ThreadPoolExecutor(1, thread_name_prefix="newsreader-store")
     loop = asyncio.get_running_loop()
+
+    async def on_writer(call: Callable[[], T]) -> T:
+        return await loop.run_in_executor(writer, call)
+
     with_text = {feed.url for feed in targets if _wants_fulltext(feed, config, fulltext)}
     # Nothing of the full-text stage exists unless some feed wants it: the plain fetch stays as it was.
-    articles: ArticleFetcher | None = None
-    own_page_client = False
+    articles: _Articles | None = None
     if with_text:
-        from newsreader.fulltext import ArticleFetcher, article_client
-
-        own_page_client = page_client is None
-        if page_client is None:
-            page_client = article_client(settings.concurrency, settings.per_host, settings.timeout)
-        from newsreader.retag import retag_stories
-
-        # The article names places the feed's summary does not: tag the story again with it.
-        articles = ArticleFetcher(store, page_client, writer, workers=extract_workers, on_article=on_article,
-                                  on_saved=lambda story_id: retag_stories(store, config, [story_id]))
+        articles = _Articles(store, config, on_writer, page_client, extract_workers, on_article, summary)
 
     # Feeds between download and save at once: without a bound, fast downloads pile up every body (and its
     # parse) in memory while the parsers and the writer catch up.
@@ -163,17 +107,18 @@ async def refresh_feeds(
     async def one(feed: FeedConfig) -> None:
         nonlocal unindexed
         async with in_flight:
-            outcome = await _refresh_one(store, client, pool, writer, loop, states[ids[feed.url]], feed, force)
+            outcome = await _refresh_one(store, client, pool, on_writer, loop, states[ids[feed.url]], feed, force,
+                                         summary)
         summary.outcomes.append(outcome)
         unindexed += outcome.new
         if unindexed >= SEARCH_INDEX_BATCH:
             unindexed = 0
-            await loop.run_in_executor(writer, store.index_pending)
+            await on_writer(store.index_pending)
         if on_outcome is not None:
             on_outcome(outcome)
         # Failed and unchanged feeds too: their stories may have retries due.
         if articles is not None and feed.url in with_text:
-            await articles.fetch_for_feed(ids[feed.url])
+            await articles.for_feed(ids[feed.url])
 
     try:
         try:
@@ -183,16 +128,13 @@ async def refresh_feeds(
                     group.create_task(one(feed))
         except* StoreError as errors:
             raise errors.exceptions[0] from None
-        await loop.run_in_executor(writer, store.index_pending)
+        await on_writer(store.index_pending)
         caps = {feed.url: feed.max_stories for feed in config.feeds if feed.max_stories}
-        retention = await loop.run_in_executor(writer, lambda: store.apply_retention(settings.keep_days, caps))
+        retention = await on_writer(lambda: store.apply_retention(settings.keep_days, caps))
         summary.deleted = retention.total
     finally:
         if articles is not None:
-            summary.articles_extracted, summary.articles_failed = articles.extracted, articles.failed
-            articles.close()
-            if own_page_client and page_client is not None:
-                await page_client.aclose()
+            await articles.close()
         writer.shutdown(wait=True)
         pool.close()
         if own_client:
@@ -205,11 +147,12 @@ async def _refresh_one(
     store: Store,
     client: HttpClient,
     pool: ParserPool,
-    writer: ThreadPoolExecutor,
+    on_writer: Callable[[Callable[[], T]], asyncio.Future[T]] | Callable,
     loop: asyncio.AbstractEventLoop,
     state: FetchState,
     feed: FeedConfig,
     force: bool,
+    summary: RefreshSummary,
 ) -> FeedOutcome:
     feed_id = state.feed_id
     if state.retry_after and state.retry_after > time.time() and not force:
@@ -224,20 +167,18 @@ async def _refresh_one(
             await asyncio.sleep(max(0.0, error.retry_after - time.time()))
             result = await client.get(state.fetch_url, etag=state.etag, last_modified=state.last_modified)
     except FetchError as error:
-        await loop.run_in_executor(
-            writer,
-            lambda: store.record_error(feed_id, str(error), status=error.status, retry_after=error.retry_after,
-                                       fetch_url=error.final_url),
-        )
-        return FeedOutcome(feed, Status.FAILED, http_status=error.status, error=str(error))
+        failure = error
+        await on_writer(lambda: store.record_error(feed_id, str(failure), status=failure.status,
+                                                   retry_after=failure.retry_after, fetch_url=failure.final_url))
+        return FeedOutcome(feed, Status.FAILED, http_status=error.status, error=str(error), error_kind=error.kind.value)
 
     if result.not_modified:
-        await loop.run_in_executor(writer, lambda: store.record_not_modified(feed_id, result.status, fetch_url=result.permanent_url))
+        await on_writer(lambda: store.record_not_modified(feed_id, result.status, fetch_url=result.permanent_url))
         return FeedOutcome(feed, Status.NOT_MODIFIED, http_status=result.status)
     # Many servers ignore conditional requests: the very bytes stored last time need no parsing either.
     body_hash = hashlib.blake2b(result.body, digest_size=16).hexdigest()
     if body_hash == state.body_hash:
-        await loop.run_in_executor(writer, lambda: store.record_not_modified(
+        await on_writer(lambda: store.record_not_modified(
             feed_id, result.status, fetch_url=result.permanent_url, etag=result.etag, last_modified=result.last_modified))
         return FeedOutcome(feed, Status.NOT_MODIFIED, http_status=result.status)
 
@@ -245,15 +186,16 @@ async def _refresh_one(
     try:
         parsed = await _parse(pool, loop, result.body, options)
     except ParseError as error:
-        await loop.run_in_executor(writer, lambda: store.record_error(feed_id, str(error), status=result.status))
-        return FeedOutcome(feed, Status.FAILED, http_status=result.status, error=str(error))
+        message = str(error)
+        await on_writer(lambda: store.record_error(feed_id, message, status=result.status))
+        return FeedOutcome(feed, Status.FAILED, http_status=result.status, error=message, error_kind="not-a-feed")
     except Exception as error:  # feedparser is robust, but a crash in one feed must not stop the others
         message = f"could not parse: {type(error).__name__}: {error}"
-        await loop.run_in_executor(writer, lambda: store.record_error(feed_id, message, status=result.status))
-        return FeedOutcome(feed, Status.FAILED, http_status=result.status, error=message)
+        await on_writer(lambda: store.record_error(feed_id, message, status=result.status))
+        return FeedOutcome(feed, Status.FAILED, http_status=result.status, error=message, error_kind="parse")
+    summary.by_feedparser += parsed.by_feedparser
 
-    saved = await loop.run_in_executor(
-        writer,
+    saved = await on_writer(
         lambda: store.save_feed(
             feed_id,
             parsed.entries,
@@ -289,20 +231,83 @@ def _wants_fulltext(feed: FeedConfig, config: Config, override: bool | None) -> 
     return feed.fulltext if feed.fulltext is not None else config.settings.fulltext
 
 
-class RefreshCancelled(Exception):
-    """The run was stopped from outside (`cancel`); every feed saved before that stays saved."""
+class _Articles:
+    """The full-text stage of one refresh: asks the store what needs text, saves what the fetcher returns,
+    and tags each story again from its article (it names places the feed's summary does not)."""
+
+    def __init__(self, store: Store, config: Config, on_writer: Callable, page_client: HttpClient | None,
+                 workers: int | None, on_article: ArticleCallback | None, summary: RefreshSummary) -> None:
+        from newsreader.articles.fetcher import ARTICLE_MAX_BYTES, ArticleFetcher
+
+        self.store = store
+        self.on_writer = on_writer
+        self.on_article = on_article
+        self.summary = summary
+        self.feeds = {feed.url: feed for feed in config.feeds}
+        self.own_client = page_client is None
+        self.client = page_client or client_for(config, max_bytes=ARTICLE_MAX_BYTES)
+        self.fetcher: ArticleFetcher = ArticleFetcher(self.client, workers=workers)
+
+    async def for_feed(self, feed_id: int) -> None:
+        """Every page of this feed's stories that still needs text (new ones, and retries now due)."""
+        from newsreader.articles.fetcher import ARTICLES_PER_FEED
+
+        now = self.fetcher.clock()
+        requests = await self.on_writer(
+            lambda: self.store.stories_needing_fulltext([feed_id], now=now, limit=ARTICLES_PER_FEED))
+        async for result in self.fetcher.fetch_all(requests):
+            await self.on_writer(partial(self._save, result))
+            if result.markdown is not None:
+                self.summary.articles_extracted += 1
+            else:
+                self.summary.articles_failed += 1
+            if self.on_article is not None:
+                self.on_article(result.outcome)
+
+    def _save(self, result: ArticleResult) -> None:
+        """On the writer thread."""
+        story_id = result.request.story_id
+        if result.markdown is not None:
+            self.store.save_fulltext(story_id, result.markdown, url=result.url, size=result.bytes, etag=result.etag,
+                                     last_modified=result.last_modified)
+            retag_stories(self.store, self.feeds, [story_id])
+            return
+        error = result.error
+        assert error is not None
+        self.store.record_fulltext_failure(
+            story_id, error.kind, str(error), next_attempt=result.retry_at, http_status=error.status, url=result.url,
+            size=result.bytes, etag=result.etag, last_modified=result.last_modified)
+
+    async def close(self) -> None:
+        self.fetcher.close()
+        if self.own_client:
+            await self.client.aclose()
+
+
+def retag_stories(store: Store, feeds: Mapping[str, FeedConfig], story_ids: Sequence[int]) -> int:
+    """Tag these stories again from what the cache now holds; returns how many changed countries."""
+    from newsreader.geo import get_tagger
+    from newsreader.tagging import retag
+
+    texts = store.story_texts(story_ids)
+    updates = retag(get_tagger(), texts, feeds)
+    store.set_tags(updates)
+    before = {text.id: text.countries for text in texts}
+    return sum(1 for update in updates if before.get(update.story_id) != update.countries)
 
 
 def refresh_feeds_sync(store: Store, config: Config, *, cancel: threading.Event | None = None,
                        **kwargs: object) -> RefreshSummary:
     """`refresh_feeds` for callers without an event loop (the CLI, thread workers).
 
-    Setting `cancel` from another thread (the reader, quitting) stops the run within a fraction of a second,
-    where downloads could otherwise keep it going for their whole timeout; it then raises RefreshCancelled.
+    Setting `cancel` from another thread (the reader quitting, Ctrl-C) stops the run within a fraction of a
+    second, where downloads could otherwise keep it going for their whole timeout; it then raises
+    RefreshCancelled, which says how many feeds were saved.
     """
+    summary = RefreshSummary()
 
     async def run() -> RefreshSummary:
-        refresh = asyncio.ensure_future(refresh_feeds(store, config, **kwargs))  # type: ignore[arg-type]
+        refresh = asyncio.ensure_future(refresh_feeds(store, config, summary=summary, **kwargs))  # type: ignore[arg-type]
         while cancel is not None and not refresh.done():
             await asyncio.wait([refresh], timeout=CANCEL_POLL_SECONDS)
             if cancel.is_set():
@@ -310,10 +315,9 @@ def refresh_feeds_sync(store: Store, config: Config, *, cancel: threading.Event 
         try:
             return await refresh
         except asyncio.CancelledError:
-            raise RefreshCancelled() from None
+            raise RefreshCancelled(len(summary.outcomes)) from None
 
     return asyncio.run(run())
 
 
-__all__ = ["FeedOutcome", "RefreshCancelled", "RefreshSummary", "Status", "StoreError", "refresh_feeds",
-           "refresh_feeds_sync"]
+__all__ = ["RefreshCancelled", "refresh_feeds", "refresh_feeds_sync", "retag_stories"]

@@ -10,20 +10,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from newsreader.text import safe_line
-from newsreader.types import Config, FeedConfig, Settings
-
-
-class ConfigError(Exception):
-    """A config file that cannot be used. `str()` is one line: ``path:line: problem``."""
-
-    def __init__(self, path: str | Path, problem: str, line: int | None = None) -> None:
-        self.path = str(path)
-        self.problem = problem
-        self.line = line
-        where = f"{self.path}:{line}" if line else self.path
-        super().__init__(f"{where}: {problem}")
-
+from newsreader.config.types import Config, FeedConfig, Settings
+from newsreader.errors import ConfigError
+from newsreader.text.sanitize import safe_line
 
 _SETTING_TYPES: dict[str, tuple[type, ...]] = {
     "refresh_minutes": (int,),
@@ -34,6 +23,7 @@ _SETTING_TYPES: dict[str, tuple[type, ...]] = {
     "max_feed_bytes": (int,),
     "fulltext": (bool,),
     "read_dwell": (int, float),
+    "proxy": (str,),
 }
 _POSITIVE_SETTINGS = {"refresh_minutes", "keep_days", "concurrency", "per_host", "timeout", "max_feed_bytes"}
 _FEED_KEYS: dict[str, tuple[type, ...]] = {

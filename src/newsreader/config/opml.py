@@ -18,16 +18,17 @@ import xml.parsers.expat
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import format_datetime
-from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import listparser
 
-from newsreader import feedlist
-from newsreader.text import safe_line
-from newsreader.types import FeedConfig
+from newsreader.config.edit import add_feeds
+from newsreader.config.types import FeedConfig
+from newsreader.errors import OpmlError
+from newsreader.text.sanitize import safe_line
 
 #: An OPML file larger than this is refused: a list of ten thousand feeds is about 2 MiB.
 MAX_OPML_BYTES = 8 * 1024 * 1024
@@ -37,10 +38,6 @@ NAMESPACE = "https://pypi.org/project/newsreader/#opml"
 _COUNTRY_CODE = re.compile(r"^[A-Za-z]{2}$")
 # Characters XML 1.0 cannot carry at all, even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-class OpmlError(Exception):
-    """An OPML file that cannot be used. `str()` is one line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +195,7 @@ def parse_opml(data: bytes, source: str = "OPML") -> OpmlFeeds:
 def import_opml(opml_path: str | os.PathLike[str], config_path: str | os.PathLike[str]) -> ImportResult:
     """Add the OPML file's feeds to feeds.toml; duplicates are skipped and reported. All or nothing."""
     found = parse_opml(read_opml_file(opml_path), str(opml_path))
-    result = feedlist.add_feeds(config_path, found.feeds)
+    result = add_feeds(config_path, found.feeds)
     added_urls = {feed.url for feed in result.added}
     skipped = [(feed, f"listed {times} times in the file; added once") for feed, times in found.repeated
                if feed.url in added_urls]
@@ -247,7 +244,7 @@ def export_opml(feeds: Sequence[FeedConfig], *, title: str = "newsreader feeds",
     root = ElementTree.Element("opml", {"version": "2.0"})
     head = ElementTree.SubElement(root, "head")
     ElementTree.SubElement(head, "title").text = _xml_text(title)
-    ElementTree.SubElement(head, "dateCreated").text = format_datetime(now or datetime.now(timezone.utc))
+    ElementTree.SubElement(head, "dateCreated").text = format_datetime(now or datetime.now(UTC))
     body = ElementTree.SubElement(root, "body")
     folders: dict[str, ElementTree.Element] = {}
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from newsreader.text import html_to_text, safe_text
+from newsreader.text.sanitize import html_to_text, safe_text
 
 _BULLET = "•"
 _SPACES = re.compile(r"[ \t\u00a0]+")

@@ -15,10 +15,11 @@ should a feedparser release move them, `AVAILABLE` is False and every feed goes 
 
 from __future__ import annotations
 
-import codecs
 import re
 from functools import lru_cache
 from typing import Any
+
+from newsreader.text.sniff import codec_name
 
 try:
     from feedparser.api import StrictFeedParser
@@ -102,7 +103,7 @@ def _decoded_alike(body: bytes, content_type: str | None) -> bool:
         return False
     data = body.removeprefix(b"\xef\xbb\xbf")
     declared = _XML_ENCODING.match(data)
-    libxml2_codec = _codec(declared.group(1).decode("ascii", "replace")) if declared else _UTF8
+    libxml2_codec = codec_name(declared.group(1).decode("ascii", "replace")) if declared else _UTF8
     if libxml2_codec not in (_UTF8, _LATIN1) or (len(data) < len(body) and libxml2_codec != _UTF8):
         return False
     seen_by_feedparser = _FEEDPARSER_XML_ENCODING.match(data)
@@ -126,17 +127,9 @@ def _decoded_alike(body: bytes, content_type: str | None) -> bool:
             chosen = charset or "us-ascii"  # whatever the document says; any other byte is a complaint
         else:
             return False  # not an XML media type: feedparser reads it but flags it
-    if _codec(chosen) == "ascii":
+    if codec_name(chosen) == "ascii":
         return body.isascii()
-    return _codec(chosen) == libxml2_codec
-
-
-@lru_cache(maxsize=64)
-def _codec(name: str) -> str | None:
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
+    return codec_name(chosen) == libxml2_codec
 
 
 @lru_cache(maxsize=512)

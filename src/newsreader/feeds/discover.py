@@ -9,16 +9,19 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import feedparser
 
-from newsreader.feedlist import find_feed, normalise_url
-from newsreader.fetch import FetchError, FetchResult, HttpClient
-from newsreader.text import safe_line
-from newsreader.types import FeedConfig, Settings
+from newsreader.config.edit import find_feed, normalise_url
+from newsreader.config.types import FeedConfig, Settings
+from newsreader.errors import DiscoveryError, NoFeedsFound, Unreachable
+from newsreader.model import Discovery, FeedCandidate
+from newsreader.net.client import FetchResult, HttpClient
+from newsreader.net.errors import FetchError
+from newsreader.text.sanitize import safe_line
+from newsreader.text.sniff import decode_html, is_html_page
 
 #: Where sites usually keep their feed, tried when a page names none.
 COMMON_PATHS = ("/feed", "/rss", "/rss.xml", "/atom.xml", "/feed.xml", "/index.xml", "/feeds/posts/default")
@@ -27,33 +30,6 @@ PAGE_ACCEPT = "text/html, application/xhtml+xml, application/rss+xml, applicatio
 _OTHER_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?!\d)")
 #: Discovery asks one site for a handful of URLs; two at a time is polite and quick enough.
 PER_HOST = 2
-
-
-class DiscoveryError(Exception):
-    """No feed could be found or reached. `str()` is one line."""
-
-
-class Unreachable(DiscoveryError):
-    pass
-
-
-class NoFeedsFound(DiscoveryError):
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class FeedCandidate:
-    url: str  #: the feed's address, as it would go into feeds.toml
-    title: str  #: what the feed calls itself (one safe line), else what the page called it
-    entries: int = 0  #: stories in it now
-    subscribed_as: str | None = None  #: the name it already has in feeds.toml, if any
-
-
-@dataclass(frozen=True, slots=True)
-class Discovery:
-    url: str  #: what was asked for, after redirects
-    is_feed: bool  #: the URL itself is a feed (then it is the only candidate)
-    candidates: tuple[FeedCandidate, ...]
 
 
 class _LinkCollector(HTMLParser):
@@ -114,8 +90,7 @@ def common_feed_urls(page_url: str) -> list[str]:
 
 def _as_feed(result: FetchResult) -> feedparser.FeedParserDict | None:
     """The parsed feed if the body is one: feedparser recognised a format and found a title or entries."""
-    head = result.body[:512].lstrip().lower()
-    if head.startswith((b"<!doctype html", b"<html")):
+    if is_html_page(result.body):
         return None
     parsed = feedparser.parse(result.body, response_headers={"content-location": result.url,
                                                              "content-type": result.content_type or ""})
@@ -162,7 +137,7 @@ async def discover_feeds(url: str, *, client: HttpClient | None = None, settings
             feed_url = page.permanent_url or url
             candidate = _mark(_candidate(feed_url, parsed, ""), configured)
             return Discovery(url=page.url, is_feed=True, candidates=(candidate,))
-        html = page.body.decode(_charset(page.content_type), errors="replace")
+        html = decode_html(page.body, page.content_type)
         announced = feed_links(html, page.url)
         candidates = await _verify(client, announced)
         if not candidates:
@@ -209,16 +184,3 @@ def _mark(candidate: FeedCandidate, configured: Sequence[FeedConfig]) -> FeedCan
     if existing is None:
         return candidate
     return FeedCandidate(candidate.url, candidate.title, candidate.entries, subscribed_as=existing.name)
-
-
-def _charset(content_type: str | None) -> str:
-    for part in (content_type or "").split(";")[1:]:
-        name, _, value = part.partition("=")
-        if name.strip().lower() == "charset" and value.strip():
-            charset = value.strip().strip("\"'")
-            try:
-                "".encode(charset)
-                return charset
-            except LookupError:
-                break
-    return "utf-8"

@@ -17,40 +17,16 @@ from xml.sax.expatreader import ExpatParser
 import feedparser
 import feedparser.api
 
-from newsreader.text import html_to_text, safe_line, safe_text
-from newsreader.wellformed import read_wellformed
+from newsreader.feeds.wellformed import read_wellformed
+from newsreader.model import ParsedEntry, ParsedFeed
+from newsreader.tagging import tag_story
+from newsreader.text.sanitize import html_to_text, safe_line, safe_text
+from newsreader.text.sniff import is_html_page
 from newsreader.workers import WorkerPool
 
 
 class ParseError(Exception):
     """The body is not a feed we can read."""
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedEntry:
-    key: str  #: identity within its feed: guid, else link, else a hash of title and date
-    guid: str | None
-    link: str | None
-    title: str
-    author: str | None
-    published: float | None  #: UTC epoch seconds
-    updated: float | None
-    summary: str  #: plain text
-    content_html: str | None  #: the feed's full content as given (never rendered as HTML)
-    text: str  #: plain text of the richest body the feed gives
-    categories: tuple[str, ...]
-    countries: tuple[str, ...] = ()
-    mentions: tuple[str, ...] = ()
-    regions: tuple[str, ...] = ()
-    content_hash: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedFeed:
-    title: str | None
-    site_url: str | None
-    entries: tuple[ParsedEntry, ...]
-    warning: str | None = None  #: feedparser recovered from ill-formed input
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,13 +104,14 @@ def parse_feed(body: bytes, options: ParseOptions) -> ParsedFeed:
     # remaining time), where we need only the links we keep made absolute (`_absolute`).
     # Most real feeds are well-formed UTF-8, and lxml reads those by feedparser's rules in a seventh of its
     # time (wellformed.py); feedparser reads the rest.
-    parsed = read_wellformed(body, options.content_type) or feedparser.parse(
-        body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
+    parsed = read_wellformed(body, options.content_type)
+    by_feedparser = parsed is None
+    if parsed is None:
+        parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
     entries_raw = parsed.get("entries") or []
     if not parsed.get("version") and not entries_raw:
         problem = parsed.get("bozo_exception")
-        head = body[:512].lstrip().lower()
-        if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+        if is_html_page(body):
             raise ParseError("not a feed: the server sent an HTML page")
         if not body.strip():
             raise ParseError("not a feed: the response was empty")
@@ -161,6 +138,7 @@ def parse_feed(body: bytes, options: ParseOptions) -> ParsedFeed:
         site_url=_absolute(feed_info.get("link"), options.url),
         entries=tuple(entries),
         warning=warning,
+        by_feedparser=by_feedparser,
     )
 
 
@@ -194,9 +172,8 @@ def _parse_entry(raw: Any, options: ParseOptions, tagger: Any) -> ParsedEntry:
     mentions: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
     if tagger is not None:
-        body = text if text != summary else ""
-        tags = tagger.tag(title, summary, body, link=link, categories=categories, pinned=options.pinned,
-                          home=options.home)
+        tags = tag_story(tagger, title=title, summary=summary, text=text, text_source="feed", link=link,
+                         categories=categories, pinned=options.pinned, home=options.home)
         countries, mentions, regions = tags.countries, tags.mentions, tags.regions
     return ParsedEntry(
         key=_entry_key(guid, link, title, published),
@@ -248,4 +225,4 @@ class ParserPool(WorkerPool):
     """Parses feeds on every core, each worker with its tagger built before the first feed."""
 
     def __init__(self, workers: int | None = None) -> None:
-        super().__init__(workers, warm_up=_warm_up, preload=["newsreader.parse_worker"])
+        super().__init__(workers, warm_up=_warm_up, preload=["newsreader.feeds.parse_worker"])

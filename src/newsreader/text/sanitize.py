@@ -53,12 +53,12 @@ def safe_line(value: str | None) -> str:
 _PARAGRAPH = ("\n\n", "\n\n")
 _BLOCK = ("\n\n", "\n")
 _MARKS: dict[str, tuple[str, str]] = {
-    **dict.fromkeys("p div blockquote h1 h2 h3 h4 h5 h6".split(), _PARAGRAPH),
+    **dict.fromkeys(["p", "div", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"], _PARAGRAPH),
     **dict.fromkeys(
-        "address article aside dl figcaption figure footer form header hr main nav ol pre section table ul".split(),
+        ["address", "article", "aside", "dl", "figcaption", "figure", "footer", "form", "header", "hr", "main", "nav", "ol", "pre", "section", "table", "ul"],
         _BLOCK,
     ),
-    **dict.fromkeys("br tr dd dt".split(), ("\n", "")),
+    **dict.fromkeys(["br", "tr", "dd", "dt"], ("\n", "")),
     "li": ("\n• ", ""),
     "td": ("", " "),
     "th": ("", " "),

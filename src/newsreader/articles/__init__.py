@@ -1,0 +1,1 @@
+"""Full article text: extraction (pure, in worker processes) and downloading (returns results)."""

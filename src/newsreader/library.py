@@ -1,0 +1,369 @@
+"""The library: newsreader's core as the command line and the reader use it, and nothing else of it.
+
+    library = open_library(config_path, data_dir)
+    library.refresh(on_outcome=...)              # fetch every feed; one outcome a feed
+    library.headers(StoryFilter(country="AM"))   # a page of the list
+    library.story(story_id); library.mark_read([story_id])
+    library.subscribe(FeedConfig(name, url)); library.unsubscribe("BBC World")
+
+A library is a config (feeds.toml, possibly none yet) and the cache it describes. The cache is opened on
+first use, so commands that only edit feeds.toml never create one. Every method may raise `StoreError`
+(the cache cannot be used) and the config ones `ConfigError` or `FeedListError` (bad input); each carries one
+line fit for a person.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from newsreader.config.edit import AddResult, config_path_for_writing, find_feed
+from newsreader.config.load import load_config
+from newsreader.config.locations import CACHE_FILENAME, config_directory, data_directory, find_config
+from newsreader.config.types import Config, FeedConfig, Settings
+from newsreader.errors import (
+    AlreadySubscribed,
+    ConfigError,
+    DiscoveryError,
+    DiskFull,
+    FeedListError,
+    NewsreaderError,
+    NoFeedsFound,
+    NoSuchFeed,
+    OpmlError,
+    RefreshCancelled,
+    StoreError,
+    Unreachable,
+)
+from newsreader.export import story_record
+from newsreader.geo import (
+    UnknownPlace,
+    country_name,
+    regions,
+    resolve_country,
+    resolve_region,
+    search_countries,
+    search_regions,
+)
+from newsreader.model import (
+    ArticleOutcome,
+    Counts,
+    Discovery,
+    Feed,
+    FeedCandidate,
+    FeedOutcome,
+    RefreshSummary,
+    Status,
+    Story,
+    StoryFilter,
+    StoryHeader,
+)
+from newsreader.store import Retention, Store
+from newsreader.workers import start_resource_tracker
+
+if TYPE_CHECKING:
+    from newsreader.config.opml import ImportResult
+
+
+@dataclass(frozen=True, slots=True)
+class Unsubscribed:
+    """What `unsubscribe` did: the config entry went, and the cache lost the feed's unstarred stories."""
+
+    path: Path
+    feed: FeedConfig
+    stories_deleted: int = 0
+    starred_kept: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Vacuumed:
+    retention: Retention
+    bytes_before: int
+    bytes_after: int
+
+
+class Library:
+    """A config and its cache. Safe to use from several threads (the store gives each its own connection)."""
+
+    def __init__(self, config: Config, data_dir: str | os.PathLike[str] | None = None, *,
+                 store: Store | None = None, config_file: str | os.PathLike[str] | None = None) -> None:
+        """`config_file`: where feeds.toml changes go when `config` was not read from a file (`--config` naming
+        a file not made yet); by default the file it was read from, else the usual place."""
+        self.config = config
+        self._config_file = Path(config_file) if config_file is not None else None
+        self._data_dir = data_dir
+        self._store = store
+        self._store_lock = threading.Lock()
+
+    # -- the cache -----------------------------------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        """The cache, opened (and created, or migrated) on first use."""
+        if self._store is None:
+            with self._store_lock:
+                if self._store is None:
+                    self._store = Store(self.cache_path)
+        return self._store
+
+    @property
+    def cache_path(self) -> Path:
+        if self._store is not None:
+            return self._store.path
+        try:
+            return data_directory(self._data_dir) / CACHE_FILENAME
+        except OSError as error:
+            raise StoreError(f"cannot create the data directory: {error.strerror or error}") from None
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading ---------------------------------------------------------------------------------------
+
+    def stories(self, story_filter: StoryFilter = StoryFilter(), *, limit: int | None = None) -> list[Story]:
+        return self.store.stories(story_filter, limit=limit)
+
+    def iter_stories(self, story_filter: StoryFilter = StoryFilter()) -> Iterator[Story]:
+        """Every matching story, newest first, a batch at a time (exports of any size)."""
+        return self.store.iter_stories(story_filter)
+
+    def headers(self, story_filter: StoryFilter, *, limit: int = 100, offset: int = 0) -> list[StoryHeader]:
+        return self.store.headers(story_filter, limit=limit, offset=offset)
+
+    def position(self, story_filter: StoryFilter, story_id: int) -> int | None:
+        return self.store.position(story_filter, story_id)
+
+    def story(self, story_id: int) -> Story | None:
+        return self.store.story(story_id)
+
+    def count(self, story_filter: StoryFilter = StoryFilter()) -> Counts:
+        return self.store.count(story_filter)
+
+    def total_stories(self) -> int:
+        return self.store.total_stories()
+
+    def place_counts(self, kind: str, story_filter: StoryFilter = StoryFilter()) -> dict[str, Counts]:
+        """Counts per country (kind "country") or region ("region") under the other filters."""
+        return self.store.place_counts(kind, story_filter)
+
+    def feed_counts(self, story_filter: StoryFilter = StoryFilter()) -> dict[str, Counts]:
+        return self.store.feed_counts(story_filter)
+
+    def feeds(self) -> list[Feed]:
+        """Every feed the cache knows, with its fetch state and counts."""
+        return self.store.feeds()
+
+    def feed_names(self) -> list[str]:
+        """The feeds one can filter on: configured, or still in the cache (starred stories keep them)."""
+        names = {feed.name for feed in self.config.feeds} | set(self.store.feed_names())
+        return sorted(names, key=str.casefold)
+
+    # -- changing stories -----------------------------------------------------------------------------
+
+    def mark_read(self, story_ids: Sequence[int], read: bool = True) -> None:
+        self.store.set_read(story_ids, read)
+
+    def mark_starred(self, story_id: int, starred: bool = True) -> None:
+        self.store.set_starred(story_id, starred)
+
+    # -- fetching -------------------------------------------------------------------------------------
+
+    def refresh(
+        self,
+        feeds: Sequence[FeedConfig] | None = None,
+        *,
+        force: bool = False,
+        fulltext: bool | None = None,
+        on_outcome: Callable[[FeedOutcome], None] | None = None,
+        on_article: Callable[[ArticleOutcome], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> RefreshSummary:
+        """Fetch every configured feed (or `feeds`) into the cache. `on_outcome` hears of each feed as it
+        finishes and `on_article` of each article page; setting `cancel` stops the run (RefreshCancelled)."""
+        from newsreader.refresh import refresh_feeds_sync
+
+        return refresh_feeds_sync(self.store, self.config, feeds=feeds, force=force, fulltext=fulltext,
+                                  on_outcome=on_outcome, on_article=on_article, cancel=cancel)
+
+    def retag(self, *, on_batch: Callable[[int], None] | None = None) -> int:
+        """Tag every cached story again; returns how many stories' countries changed."""
+        from newsreader.geo import get_tagger
+        from newsreader.tagging import retag
+
+        tagger = get_tagger()
+        feeds = {feed.url: feed for feed in self.config.feeds}
+        changed = 0
+        for batch in self.store.iter_story_texts():
+            updates = retag(tagger, batch, feeds)
+            self.store.set_tags(updates)
+            before = {text.id: text.countries for text in batch}
+            changed += sum(1 for update in updates if before[update.story_id] != update.countries)
+            if on_batch is not None:
+                on_batch(len(batch))
+        return changed
+
+    def vacuum(self) -> Vacuumed:
+        """Apply retention now and compact the cache."""
+        before = self.store.file_size()
+        retention = self.store.apply_retention(self.config.settings.keep_days, self.retention_caps())
+        self.store.compact()
+        return Vacuumed(retention, before, self.store.file_size())
+
+    def retention_caps(self) -> dict[str, int]:
+        return {feed.url: feed.max_stories for feed in self.config.feeds if feed.max_stories}
+
+    def export(self, story_filter: StoryFilter, kind: str, out: IO[str]) -> int:
+        """Write the matching stories as JSON or CSV ("json", "csv"); returns how many."""
+        from newsreader.export import WRITERS
+
+        return WRITERS[kind](self.store.iter_stories(story_filter), out)
+
+    # -- subscriptions ---------------------------------------------------------------------------------
+
+    @property
+    def config_path(self) -> Path:
+        """The feeds.toml that changes go to: the one in use, else a new one in the user config dir."""
+        if self.config.path is None and self._config_file is not None:
+            return self._config_file
+        return config_path_for_writing(self.config.path)
+
+    def reload_config(self) -> Config:
+        """Read feeds.toml again (it may have changed); the key bindings stay as they were."""
+        path = self.config_path
+        if not path.exists():
+            return self.config
+        config = load_config(path)
+        self.config = replace(config, keys=self.config.keys)
+        return self.config
+
+    def find_feed(self, name_or_url: str) -> FeedConfig | None:
+        return find_feed(self.config.feeds, name_or_url)
+
+    def discover(self, url: str) -> Discovery:
+        """The feeds at or behind a URL (a feed, or any page of a site), each checked to be a feed."""
+        from newsreader.feeds.discover import discover_feeds_sync
+
+        return discover_feeds_sync(url, settings=self.config.settings, configured=self.config.feeds)
+
+    def subscribe(self, feed: FeedConfig) -> AddResult:
+        """Add a feed to feeds.toml (created if missing); the library's config follows."""
+        from newsreader.config.edit import add_feed
+
+        result = add_feed(self.config_path, feed)
+        self.reload_config()
+        return result
+
+    def subscribe_unchecked(self, url: str, name: str = "") -> AddResult:
+        """Offline: add a URL as typed (made an http(s) URL), without looking at it; the name defaults to its host."""
+        from newsreader.feeds.discover import normalise_input
+
+        return self.subscribe(FeedConfig(name=name, url=normalise_input(url)))
+
+    def unsubscribe(self, name_or_url: str) -> Unsubscribed:
+        """Remove a feed from feeds.toml and its stories from the cache, keeping starred ones.
+
+        The config goes first: if the cache then fails, the feed is gone from the config and its stories
+        simply age out.
+        """
+        from newsreader.config.edit import remove_feed
+
+        removed = remove_feed(self.config_path, name_or_url)
+        self.reload_config()
+        cached = next((feed for feed in self.store.feeds() if feed.url == removed.feed.url), None)
+        if cached is None:
+            return Unsubscribed(path=removed.path, feed=removed.feed)
+        deleted = self.store.delete_feed(cached.id, keep_starred=True)
+        return Unsubscribed(path=removed.path, feed=removed.feed, stories_deleted=deleted,
+                            starred_kept=max(0, cached.story_count - deleted))
+
+    def import_opml(self, path: str | os.PathLike[str]) -> ImportResult:
+        from newsreader.config.opml import import_opml
+
+        result = import_opml(path, self.config_path)
+        self.reload_config()
+        return result
+
+    def export_opml(self, path: str | os.PathLike[str] | None = None) -> str:
+        """The configured feeds as OPML 2.0; written to `path` (atomically) when one is given."""
+        from newsreader.config.opml import export_opml, write_export
+
+        text = export_opml(self.config.feeds, site_urls=self._site_urls())
+        if path is not None:
+            write_export(text, path)
+        return text
+
+    def _site_urls(self) -> dict[str, str]:
+        """Each feed's website, where an existing cache knows it; never creates a cache for it."""
+        try:
+            if self._store is None and not self.cache_path.exists():
+                return {}
+            return {feed.url: feed.site_url for feed in self.store.feeds() if feed.site_url}
+        except StoreError:  # the export does not need the cache; a broken one is reported by other commands
+            return {}
+
+
+def open_library(config_path: str | os.PathLike[str] | None = None, data_dir: str | os.PathLike[str] | None = None,
+                 *, create: bool = False) -> Library:
+    """The library for `--config` and `--data-dir` (each None for the usual places). Raises ConfigError for a
+    bad feeds.toml. With none found, the config is empty (with no path); a `--config` file that does not
+    exist is an error, unless `create` (subscribing makes it)."""
+    path = find_config(config_path)
+    if path is not None and (path.exists() or not create):
+        return Library(load_config(path), data_dir)
+    return Library(Config(), data_dir, config_file=path)
+
+
+__all__ = [
+    "AddResult",
+    "AlreadySubscribed",
+    "ArticleOutcome",
+    "Config",
+    "ConfigError",
+    "Counts",
+    "Discovery",
+    "DiscoveryError",
+    "DiskFull",
+    "Feed",
+    "FeedCandidate",
+    "FeedConfig",
+    "FeedListError",
+    "FeedOutcome",
+    "Library",
+    "NewsreaderError",
+    "NoFeedsFound",
+    "NoSuchFeed",
+    "OpmlError",
+    "RefreshCancelled",
+    "RefreshSummary",
+    "Settings",
+    "Status",
+    "StoreError",
+    "Story",
+    "StoryFilter",
+    "StoryHeader",
+    "UnknownPlace",
+    "Unreachable",
+    "Unsubscribed",
+    "Vacuumed",
+    "config_directory",
+    "country_name",
+    "open_library",
+    "regions",
+    "resolve_country",
+    "resolve_region",
+    "search_countries",
+    "search_regions",
+    "start_resource_tracker",
+    "story_record",
+]

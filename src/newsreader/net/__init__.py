@@ -1,0 +1,1 @@
+"""The HTTP client every download goes through: limits, timeouts, the size cap, proxies, error kinds."""

@@ -1,0 +1,203 @@
+"""The cache file itself: connections (one per thread), transactions, and refusing a file that is not ours.
+
+Every table's queries live in a mixin of their own (feeds.py, stories.py, articles.py, tags.py); `Store`
+(store.py) puts them together. SQL runs nowhere else in newsreader.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from newsreader.errors import StoreError
+from newsreader.store.schema import APPLICATION_ID, SchemaError, migrate
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def to_datetime(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def from_epoch(epoch: float | None) -> datetime | None:
+    return None if epoch is None else to_datetime(epoch)
+
+
+def split_codes(value: str) -> tuple[str, ...]:
+    return tuple(value.split()) if value else ()
+
+
+def split_regions(value: str) -> tuple[str, ...]:
+    return tuple(value.split("|")) if value else ()
+
+
+class Database:
+    """A newsreader cache file. Safe to share between threads: each thread gets its own connection."""
+
+    path: Path
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._refuse_foreign_file()
+        db = self._db
+        try:
+            self._check_identity(db)
+            migrate(db)
+        except SchemaError as error:
+            raise StoreError(f"{self.path}: {error}") from None
+        except sqlite3.DatabaseError as error:
+            raise StoreError(_describe(self.path, error)) from None
+
+    # -- connections ---------------------------------------------------------------------------------
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._connect()
+            self._local.db = db
+        return db
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            # WAL lets a `newsreader fetch` from cron write while a reader is open.
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.execute("PRAGMA foreign_keys = ON")
+            db.row_factory = sqlite3.Row  # columns by name, never by position
+        except sqlite3.DatabaseError as error:
+            raise StoreError(_describe(self.path, error)) from None
+        except OSError as error:
+            raise StoreError(f"{self.path}: cannot open the cache: {error.strerror or error}") from None
+        with self._lock:
+            self._connections.append(db)
+        return db
+
+    def _refuse_foreign_file(self) -> None:
+        """Check an existing file is ours on a read-only connection first: `_connect` switching it to WAL
+        would already have written to another program's database."""
+        try:
+            if not self.path.is_file() or self.path.stat().st_size == 0:
+                return
+            db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+        except OSError as error:
+            raise StoreError(f"{self.path}: cannot open the cache: {error.strerror or error}") from None
+        except sqlite3.DatabaseError as error:
+            raise StoreError(_describe(self.path, error)) from None
+        try:
+            self._check_identity(db)
+        except sqlite3.DatabaseError as error:
+            raise StoreError(_describe(self.path, error)) from None
+        finally:
+            db.close()
+
+    def _check_identity(self, db: sqlite3.Connection) -> None:
+        app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        has_tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+        if has_tables and app_id != APPLICATION_ID:
+            raise StoreError(f"{self.path}: not a newsreader cache (another program's SQLite file); choose another --data-dir")
+
+    def close(self) -> None:
+        with self._lock:
+            for db in self._connections:
+                try:
+                    db.close()
+                except sqlite3.Error:
+                    pass
+            self._connections.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _write(self) -> _Transaction:
+        return _Transaction(self._db, self.path)
+
+    def _read(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.DatabaseError as error:
+            raise StoreError(_describe(self.path, error)) from None
+
+    @property
+    def schema_version(self) -> int:
+        return self._read("PRAGMA user_version")[0][0]
+
+
+    def file_size(self) -> int:
+        """Bytes the cache takes on disk, write-ahead log included."""
+        total = 0
+        for suffix in ("", "-wal"):
+            try:
+                total += Path(f"{self.path}{suffix}").stat().st_size
+            except OSError:
+                pass
+        return total
+
+    def compact(self) -> None:
+        """Merge the full-text index, then rebuild the file without its free pages (SQLite VACUUM).
+
+        Safe beside an open reader (WAL): the log is emptied into the file where no reader still needs it.
+        """
+        try:
+            with self._write() as db:
+                db.execute("INSERT INTO stories_fts (stories_fts) VALUES ('optimize')")
+            self._db.execute("VACUUM")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.DatabaseError as error:
+            raise StoreError(_describe(self.path, error)) from None
+
+
+def _describe(path: Path, error: sqlite3.DatabaseError) -> str:
+    message = str(error)
+    if "not a database" in message or "malformed" in message or "corrupt" in message:
+        return f"{path}: the cache file is damaged or not SQLite ({message}); move it aside and run `newsreader fetch` again"
+    if "disk is full" in message or "disk I/O" in message:
+        return f"{path}: cannot write the cache: {message}"
+    if "readonly" in message or "read-only" in message:
+        return f"{path}: the cache is read-only: {message}"
+    return f"{path}: cache error: {message}"
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, ROLLBACK on any error; SQLite errors become StoreError."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    def __enter__(self) -> sqlite3.Connection:
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as error:
+            raise StoreError(_describe(self.path, error)) from None
+        return self.db
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+        if exc_type is None:
+            try:
+                self.db.execute("COMMIT")
+                return False
+            except sqlite3.DatabaseError as error:
+                self.db.execute("ROLLBACK")
+                raise StoreError(_describe(self.path, error)) from None
+        try:
+            self.db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+        if isinstance(exc, sqlite3.DatabaseError):
+            raise StoreError(_describe(self.path, exc)) from None
+        return False
+

@@ -1,0 +1,57 @@
+"""The tagging rule: which of a story's text counts as its lead and which as its body, for feed text and an
+extracted article alike. The parser tags new stories with it; the refresh tags a story again once its article
+is stored; `newsreader retag` tags the whole cache again after the tagger improves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from newsreader.model import StoryTags, StoryText
+
+if TYPE_CHECKING:
+    from newsreader.config.types import FeedConfig
+    from newsreader.geo import Tagger, Tags
+
+#: An article's lede: its first paragraph of prose, at least this long (shorter ones are bylines, datelines).
+LEDE_MIN_CHARS = 80
+LEDE_MAX_CHARS = 600
+
+
+def tag_story(tagger: Tagger, *, title: str, summary: str, text: str, text_source: str, link: str | None,
+              categories: Sequence[str], pinned: Sequence[str] = (), home: str | None = None) -> Tags:
+    """Countries, mentions and regions of one story.
+
+    The feed's summary is the lead and its content the body. An extracted article's lede names who the story
+    is about as a feed's summary does, so it weighs as the lead too.
+    """
+    lead, body = summary, text if text != summary else ""
+    if text_source == "article":
+        lede, body = article_lede(text)
+        lead = f"{summary}\n\n{lede}" if summary and lede else summary or lede
+    return tagger.tag(title, lead, body, link=link, categories=tuple(categories), pinned=tuple(pinned), home=home)
+
+
+def article_lede(markdown: str) -> tuple[str, str]:
+    """(lede, the rest) of an extracted article: the first paragraph of prose, not a heading, an image, a
+    list, a table, a quote or a byline."""
+    paragraphs = markdown.split("\n\n")
+    for index, paragraph in enumerate(paragraphs):
+        text = paragraph.strip()
+        if len(text) >= LEDE_MIN_CHARS and not text.startswith(("#", "![", "|", "- ", "* ", ">", "```")):
+            rest = paragraphs[:index] + paragraphs[index + 1 :]
+            return text[:LEDE_MAX_CHARS], "\n\n".join(rest)
+    return "", markdown
+
+
+def retag(tagger: Tagger, stories: Iterable[StoryText], feeds: Mapping[str, FeedConfig]) -> list[StoryTags]:
+    """New tags for cached stories, by the rule above (`feeds`: url -> its config, for pinned and home)."""
+    updates = []
+    for story in stories:
+        feed = feeds.get(story.feed_url)
+        tags = tag_story(tagger, title=story.title, summary=story.summary, text=story.text,
+                         text_source=story.text_source, link=story.link, categories=story.categories,
+                         pinned=feed.countries if feed else (), home=feed.home if feed else None)
+        updates.append(StoryTags(story.id, tags.countries, tags.mentions, tags.regions))
+    return updates

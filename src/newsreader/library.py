@@ -119,7 +119,13 @@ class Library:
         except OSError as error:
             raise StoreError(f"cannot create the data directory: {error.strerror or error}") from None
 
+    def interrupt(self) -> None:
+        """Stop every query running now (each fails with StoreError), e.g. as the reader quits."""
+        if self._store is not None:
+            self._store.interrupt()
+
     def close(self) -> None:
+        """Close the cache; queries still running elsewhere are interrupted and waited for, never cut off."""
         if self._store is not None:
             self._store.close()
 

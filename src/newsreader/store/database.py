@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from newsreader.errors import StoreError
 from newsreader.store.schema import APPLICATION_ID, SchemaError, migrate
 
 BUSY_TIMEOUT_MS = 10_000
+#: How long close() waits for queries on other threads to let go of their connections.
+CLOSE_WAIT_SECONDS = 5.0
 
 
 def to_datetime(epoch: float) -> datetime:
@@ -44,6 +47,11 @@ class Database:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        # Queries running now, on any thread: close() waits for them, since closing a connection another
+        # thread is reading through crashes the process (SIGSEGV), not just the query.
+        self._in_use: dict[sqlite3.Connection, int] = {}
+        self._idle = threading.Condition(self._lock)
+        self._closed = False
         self._refuse_foreign_file()
         db = self._db
         try:
@@ -106,8 +114,23 @@ class Database:
         if has_tables and app_id != APPLICATION_ID:
             raise StoreError(f"{self.path}: not a newsreader cache (another program's SQLite file); choose another --data-dir")
 
-    def close(self) -> None:
+    def interrupt(self) -> None:
+        """Stop every query running now, on any thread (each fails with StoreError); the cache stays open."""
         with self._lock:
+            # Only connections in use: an idle one would carry the interrupt into its next statement (and
+            # into the checkpoint that closing it runs).
+            for db in self._in_use:
+                db.interrupt()
+
+    def close(self, *, wait: float = CLOSE_WAIT_SECONDS) -> None:
+        """Close every connection. Queries still running on other threads are interrupted first, and their
+        connections closed only once they have let go (at most `wait` seconds)."""
+        with self._lock:
+            self._closed = True
+            for db in self._in_use:
+                db.interrupt()
+            if not self._idle.wait_for(lambda: not self._in_use, timeout=wait):
+                return  # a thread still holds a connection: leave them all to the process's exit
             for db in self._connections:
                 try:
                     db.close()
@@ -122,19 +145,39 @@ class Database:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _write(self) -> _Transaction:
-        return _Transaction(self._db, self.path)
+    @contextmanager
+    def _using(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection, counted as in use until the block ends."""
+        db = self._db
+        with self._lock:
+            if self._closed:
+                raise StoreError(f"{self.path}: the cache is closed")
+            self._in_use[db] = self._in_use.get(db, 0) + 1
+        try:
+            yield db
+        finally:
+            with self._lock:
+                self._in_use[db] -= 1
+                if not self._in_use[db]:
+                    del self._in_use[db]
+                    self._idle.notify_all()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction: BEGIN IMMEDIATE ... COMMIT, ROLLBACK on any error."""
+        with self._using() as db, _Transaction(db, self.path) as transaction:
+            yield transaction
 
     def _read(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
         try:
-            return self._db.execute(sql, params).fetchall()
+            with self._using() as db:
+                return db.execute(sql, params).fetchall()
         except sqlite3.DatabaseError as error:
             raise StoreError(_describe(self.path, error)) from None
 
     @property
     def schema_version(self) -> int:
         return self._read("PRAGMA user_version")[0][0]
-
 
     def file_size(self) -> int:
         """Bytes the cache takes on disk, write-ahead log included."""
@@ -154,8 +197,9 @@ class Database:
         try:
             with self._write() as db:
                 db.execute("INSERT INTO stories_fts (stories_fts) VALUES ('optimize')")
-            self._db.execute("VACUUM")
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            with self._using() as db:
+                db.execute("VACUUM")
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.DatabaseError as error:
             raise StoreError(_describe(self.path, error)) from None
 

@@ -1,11 +1,15 @@
-"""Every key the reader answers to, in one table: the app's BINDINGS, the help screen, the command palette
-and `[keys]` rebinding in feeds.toml all read it.
+"""Every key the reader answers to, in one table: the bindings, the help screen, the command palette and
+`[keys]` rebinding in feeds.toml all read it.
 
 Binding ids are stable names for `[keys]`:
 
     [keys]
     "story.star" = "S"
     "cursor.down" = "j,down,ctrl+n"
+
+Each action has a scope: "app" (bound on the app: quit, help), "screen" (the reader screen's actions:
+filters, story actions, refresh), or "pane" (moving: each pane binds the id to its own action, so the list
+moves its cursor where the article scrolls, and one `[keys]` line rebinds both).
 """
 
 from __future__ import annotations
@@ -14,35 +18,41 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from textual.binding import Binding
+from textual.keys import key_to_character
 
 
 @dataclass(frozen=True, slots=True)
 class KeyAction:
     id: str  #: the name `[keys]` uses
     keys: str  #: default keys, comma-separated, in Textual's key names
-    action: str  #: an App action
+    action: str  #: the action's name where it is bound (the app, the reader screen, or each pane)
     description: str  #: short label for the footer
     help: str  #: one line for the help screen and the command palette
+    scope: str = "screen"  #: "app", "screen" or "pane"
     footer: bool = True  #: shown in the footer
     priority: bool = False  #: checked before the focused widget's own keys
     palette: bool = True  #: offered in the command palette
+    opens: bool = False  #: opens something typed into next (see widgets/filter_bar.forward_to_search)
 
 
 KEY_ACTIONS: tuple[KeyAction, ...] = (
-    KeyAction("cursor.down", "j,down", "cursor_down", "Down", "Move to the next row", footer=False, palette=False),
-    KeyAction("cursor.up", "k,up", "cursor_up", "Up", "Move to the previous row", footer=False, palette=False),
-    KeyAction("cursor.page_down", "pagedown", "page_down", "Page down", "Move a page down", footer=False, palette=False),
-    KeyAction("cursor.page_up", "pageup", "page_up", "Page up", "Move a page up", footer=False, palette=False),
-    KeyAction("cursor.first", "home", "cursor_first", "First", "Move to the newest story", footer=False, palette=False),
-    KeyAction("cursor.last", "end", "cursor_last", "Last", "Move to the oldest story", footer=False, palette=False),
+    KeyAction("cursor.down", "j,down", "cursor_down", "Down", "Move to the next row", "pane", footer=False, palette=False),
+    KeyAction("cursor.up", "k,up", "cursor_up", "Up", "Move to the previous row", "pane", footer=False, palette=False),
+    KeyAction("cursor.page_down", "pagedown", "page_down", "Page down", "Move a page down", "pane", footer=False,
+              palette=False),
+    KeyAction("cursor.page_up", "pageup", "page_up", "Page up", "Move a page up", "pane", footer=False, palette=False),
+    KeyAction("cursor.first", "home", "cursor_first", "First", "Move to the newest story (the top)", "pane",
+              footer=False, palette=False),
+    KeyAction("cursor.last", "end", "cursor_last", "Last", "Move to the oldest story (the bottom)", "pane",
+              footer=False, palette=False),
     KeyAction("story.open", "enter", "open_story", "Open", "Open the selected story in the article pane", footer=False),
     KeyAction("pane.next", "tab", "next_pane", "Next pane", "Move to the next pane", footer=False, priority=True),
     KeyAction("pane.previous", "shift+tab", "previous_pane", "Previous pane", "Move to the previous pane",
               footer=False, priority=True),
-    KeyAction("filter.search", "slash", "search", "Search", "Search the full text of every story"),
-    KeyAction("filter.country", "c", "pick_country", "Country", "Show only stories about a country"),
-    KeyAction("filter.region", "g", "pick_region", "Region", "Show only stories from a region"),
-    KeyAction("filter.feed", "f", "pick_feed", "Feed", "Show only one feed's stories"),
+    KeyAction("filter.search", "slash", "search", "Search", "Search the full text of every story", opens=True),
+    KeyAction("filter.country", "c", "pick_country", "Country", "Show only stories about a country", opens=True),
+    KeyAction("filter.region", "g", "pick_region", "Region", "Show only stories from a region", opens=True),
+    KeyAction("filter.feed", "f", "pick_feed", "Feed", "Show only one feed's stories", opens=True),
     KeyAction("filter.unread", "u", "toggle_unread", "Unread", "Show only unread stories (again: all)"),
     KeyAction("filter.starred", "asterisk", "toggle_starred", "Starred", "Show only starred stories (again: all)",
               footer=False),
@@ -52,25 +62,33 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("story.star", "s", "toggle_star", "Star", "Star or unstar the story", footer=False),
     KeyAction("story.browser", "o", "open_link", "Browser", "Open the story's link in the browser", footer=False),
     KeyAction("story.copy_link", "y", "copy_link", "Copy link", "Copy the story's link", footer=False),
-    KeyAction("story.links", "l", "pick_link", "Links", "Pick a link in the article text to open", footer=False),
+    KeyAction("story.links", "l", "pick_link", "Links", "Pick a link in the article text to open", footer=False,
+              opens=True),
     KeyAction("feeds.refresh", "r", "refresh", "Refresh", "Fetch every feed now"),
-    KeyAction("feeds.add", "a", "add_feed", "Add feed", "Add a feed: its URL or any page of its site", footer=False),
+    KeyAction("feeds.add", "a", "add_feed", "Add feed", "Add a feed: its URL or any page of its site", footer=False,
+              opens=True),
     KeyAction("feeds.remove", "d", "remove_feed", "Remove feed", "Remove the story's feed, or the one filtered on",
-              footer=False),
-    KeyAction("app.help", "question_mark", "help", "Help", "Show every key"),
-    KeyAction("app.quit", "q", "quit", "Quit", "Quit the reader"),
+              footer=False, opens=True),
+    KeyAction("app.help", "question_mark", "help", "Help", "Show every key", "app", opens=True),
+    KeyAction("app.quit", "q", "quit", "Quit", "Quit the reader", "app"),
 )
 BY_ID: dict[str, KeyAction] = {action.id: action for action in KEY_ACTIONS}
-#: Actions that open something keys are typed into next (see widgets/filter_bar.forward_to_search).
-OPENERS = frozenset({"search", "pick_country", "pick_region", "pick_feed", "pick_link", "help", "add_feed", "remove_feed"})
 
 
-def bindings() -> list[Binding]:
-    """The App's BINDINGS: every action with its default keys and its id."""
-    return [
-        Binding(a.keys, a.action, a.description, show=a.footer, priority=a.priority, tooltip=a.help, id=a.id)
-        for a in KEY_ACTIONS
-    ]
+def bindings(scope: str) -> list[Binding]:
+    """The BINDINGS of the app ("app") or the reader screen ("screen"): every action of that scope."""
+    return [_binding(a, a.action) for a in KEY_ACTIONS if a.scope == scope]
+
+
+def pane_bindings(**actions: str) -> list[Binding]:
+    """A pane's moving keys: binding id (with "_" for ".") -> the pane's own action for it, e.g.
+    `pane_bindings(cursor_down="scroll_down")`."""
+    return [_binding(BY_ID[name.replace("_", ".", 1)], action) for name, action in actions.items()]
+
+
+def _binding(action: KeyAction, name: str) -> Binding:
+    return Binding(action.keys, name, action.description, show=action.footer, priority=action.priority,
+                   tooltip=action.help, id=action.id)
 
 
 def unknown_ids(overrides: Mapping[str, str]) -> list[str]:
@@ -84,3 +102,15 @@ def effective_keys(overrides: Mapping[str, str]) -> dict[str, list[str]]:
         a.id: [key.strip() for key in overrides.get(a.id, a.keys).split(",") if key.strip()]
         for a in KEY_ACTIONS
     }
+
+
+def opening_keys(overrides: Mapping[str, str]) -> dict[str, KeyAction]:
+    """What a key opens (the search box, a picker, a dialog), by the character it types (or its key name when
+    it types none: "ctrl+f"): so "/" and "slash" in `[keys]` mean the same key."""
+    keys = effective_keys(overrides)
+    found: dict[str, KeyAction] = {}
+    for action in KEY_ACTIONS:
+        if action.opens:
+            for key in keys[action.id]:
+                found[key_to_character(key) or key] = action
+    return found

@@ -3,9 +3,6 @@ regions, feeds, and the links of the open article all use this one screen."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -15,15 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-
-@dataclass(frozen=True, slots=True)
-class Choice:
-    value: str  #: what the picker returns
-    label: Text  #: what the row shows (a Text: never parsed as markup)
-
-
-#: A search: what was typed -> the rows to offer, best first.
-Search = Callable[[str], Sequence[Choice]]
+from newsreader.ui.pickers import Search
 
 
 class PickerScreen(ModalScreen[str | None]):

@@ -132,7 +132,7 @@ def child_interact(directory: Path, tries: int) -> None:
 
     async def until_painted(app, started: float, kind: str) -> float:  # type: ignore[no-untyped-def]
         """Seconds from `started` to the new rows painted; also records when the count arrived."""
-        story_list = app.story_list
+        story_list = app.reader.story_list
         while True:
             generation = story_list._generation
             key = f"paint-{generation}"
@@ -155,23 +155,23 @@ def child_interact(directory: Path, tries: int) -> None:
             for attempt in range(tries):
                 code = countries[attempt % len(countries)]
                 started = time.perf_counter()
-                app.set_filter("country", code)
+                app.reader.set_filter("country", code)
                 results["country"].append(await until_painted(app, started, "country"))
                 await pilot.pause(0.05)
-            app.set_filter("country", None)
+            app.reader.set_filter("country", None)
             await pilot.pause(0.2)
             await pilot.press("slash")
-            box = app.filter_bar.search_input
+            box = app.reader.filter_bar.search_input
             typed = 0
             while typed < tries:
                 word = words[(typed // 9) % len(words)]
                 box.value = ""
                 await pilot.pause(0.1)
                 for character in word:
-                    before = app.story_list._generation
+                    before = app.reader.story_list._generation
                     started = time.perf_counter()
                     box.insert_text_at_cursor(character)
-                    while app.story_list._generation == before:  # the search box hands the text on
+                    while app.reader.story_list._generation == before:  # the search box hands the text on
                         await asyncio.sleep(0.0005)
                     results["search"].append(await until_painted(app, started, "search"))
                     typed += 1

@@ -19,7 +19,7 @@ from newsreader.ui.widgets.article_view import ArticleView
 from newsreader.ui.widgets.filter_pane import FilterPane
 from newsreader.ui.widgets.story_list import StoryList
 
-from ui_helpers import fixed_clock, sample_config, sample_store, screen_lines, settle, story_id
+from ui_helpers import fixed_clock, sample_config, sample_store, screen_lines, settle, story_id, wait_for
 
 SIZE = (120, 36)
 NEWEST_FIRST = [
@@ -44,11 +44,11 @@ def reader(store: Store, config: Config | None = None, **options: object):
 
 
 def titles(app) -> list[str]:
-    return [header.title for header in app.story_list.visible_headers()]
+    return [header.title for header in app.reader.story_list.visible_headers()]
 
 
 def article_title(app) -> str | None:
-    return app.article.story.title if app.article.story else None
+    return app.reader.article.story.title if app.reader.article.story else None
 
 
 async def test_starts_newest_first_and_previews_the_first_story(store: Store) -> None:
@@ -68,7 +68,7 @@ async def test_j_k_and_arrows_move_and_preview(store: Store) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await pilot.press("j", "j")
-        assert app.story_list.cursor == 2
+        assert app.reader.story_list.cursor == 2
         assert article_title(app) == NEWEST_FIRST[2]
         await pilot.press("k")
         assert article_title(app) == NEWEST_FIRST[1]
@@ -81,11 +81,11 @@ async def test_j_k_and_arrows_move_and_preview(store: Store) -> None:
         await pilot.press("home")
         assert article_title(app) == NEWEST_FIRST[0]
         await pilot.press("pagedown")
-        assert app.story_list.cursor > 5
+        assert app.reader.story_list.cursor > 5
         await pilot.press("pageup")
-        assert app.story_list.cursor == 0
+        assert app.reader.story_list.cursor == 0
         await pilot.press("k")  # at the top already: stays
-        assert app.story_list.cursor == 0
+        assert app.reader.story_list.cursor == 0
 
 
 async def test_enter_opens_the_story_and_tab_cycles_panes(store: Store) -> None:
@@ -114,14 +114,14 @@ async def test_search_updates_as_you_type_and_escape_restores(store: Store) -> N
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await pilot.press("slash")
-        assert app.filter_bar.searching
+        assert app.reader.filter_bar.searching
         await pilot.press(*"cease")
         await pilot.pause(0.1)
         await settle(pilot, app)
         assert titles(app) == ["Ceasefire talks resume in Sochi", "Baku ceasefire monitors report calm"]
         await pilot.press("enter")
-        assert not app.filter_bar.searching and isinstance(app.focused, StoryList)
-        assert app.filters.get("search") == "cease"
+        assert not app.reader.filter_bar.searching and isinstance(app.focused, StoryList)
+        assert app.reader.filters.get("search") == "cease"
         assert "'cease'" in screen_lines(app)[0]
         await pilot.press("slash", "backspace", "backspace", "backspace", "backspace", "backspace", *"floods")
         await pilot.pause(0.1)
@@ -129,7 +129,7 @@ async def test_search_updates_as_you_type_and_escape_restores(store: Store) -> N
         assert titles(app) == ["Floods hit southern Brazil"]
         await pilot.press("escape")  # cancel: the search before the box opened comes back
         await settle(pilot, app)
-        assert app.filters.get("search") == "cease"
+        assert app.reader.filters.get("search") == "cease"
         assert len(titles(app)) == 2
 
 
@@ -143,7 +143,7 @@ async def test_country_picker_is_fuzzy(store: Store) -> None:
         assert app.screen.values[0] == "AM"
         await pilot.press("enter")
         await settle(pilot, app)
-        assert app.filters.get("country") == "AM"
+        assert app.reader.filters.get("country") == "AM"
         assert titles(app) == [
             "Ceasefire talks resume in Sochi", "Yerevan hosts regional summit", "Armenia signs trade deal with the EU",
             "Baku ceasefire monitors report calm",
@@ -154,7 +154,7 @@ async def test_country_picker_is_fuzzy(store: Store) -> None:
             assert app.screen.values[0] == code, query
             await pilot.press("escape")
             assert not isinstance(app.screen, PickerScreen)
-        assert app.filters.get("country") == "AM"  # escape in the picker changed nothing
+        assert app.reader.filters.get("country") == "AM"  # escape in the picker changed nothing
 
 
 async def test_region_and_feed_pickers(store: Store) -> None:
@@ -163,14 +163,14 @@ async def test_region_and_feed_pickers(store: Store) -> None:
         await settle(pilot, app)
         await pilot.press("g", *"cauc", "enter")
         await settle(pilot, app)
-        assert app.filters.get("region") == "Caucasus"
+        assert app.reader.filters.get("region") == "Caucasus"
         assert set(titles(app)) == {
             "Ceasefire talks resume in Sochi", "Yerevan hosts regional summit", "Georgia's parliament passes budget",
             "Armenia signs trade deal with the EU", "Baku ceasefire monitors report calm",
         }
         await pilot.press("f", *"europe", "enter")
         await settle(pilot, app)
-        assert app.filters.get("feed") == "Europe Today"
+        assert app.reader.filters.get("feed") == "Europe Today"
         assert titles(app) == ["Armenia signs trade deal with the EU"]  # region AND feed
 
 
@@ -190,14 +190,14 @@ async def test_filters_combine_escape_drops_the_last_and_x_clears(store: Store) 
         assert screen_lines(app)[0].startswith(" Armenia · 'ceasefire' · unread  1 story")
         await pilot.press("escape")  # drops unread
         await settle(pilot, app)
-        assert [kind for kind, _ in app.filters.applied] == ["country", "search"]
+        assert [kind for kind, _ in app.reader.filters.applied] == ["country", "search"]
         assert len(titles(app)) == 2
         await pilot.press("escape")  # drops the search
         await settle(pilot, app)
         assert len(titles(app)) == 4
         await pilot.press("u", "x")
         await settle(pilot, app)
-        assert not app.filters
+        assert not app.reader.filters
         assert len(titles(app)) == 12
 
 
@@ -210,7 +210,7 @@ async def test_no_match_says_which_filters(store: Store) -> None:
         text = "\n".join(screen_lines(app))
         assert "No story matches Kenya · 'ceasefire'." in text
         assert "escape drops the last filter" in text
-        assert app.article.story is None
+        assert app.reader.article.story is None
 
 
 async def test_mark_read_star_and_starred_only_persist(store: Store) -> None:
@@ -220,11 +220,11 @@ async def test_mark_read_star_and_starred_only_persist(store: Store) -> None:
         await settle(pilot, app)
         await pilot.press("m")
         assert store.story(first).read
-        assert app.story_list.current.read
+        assert app.reader.story_list.current.read
         await pilot.press("m")
         assert not store.story(first).read
         await pilot.press("s")
-        assert store.story(first).starred and app.article.story.starred
+        assert store.story(first).starred and app.reader.article.story.starred
         assert "★" in screen_lines(app)[2]
         await pilot.press("asterisk")
         await settle(pilot, app)
@@ -246,7 +246,7 @@ async def test_dwell_marks_read_and_moving_on_cancels(store: Store) -> None:
         await pilot.pause(1.8)
         assert not store.story(first).read
         assert store.story(second).read
-        assert app.story_list.current.read
+        assert app.reader.story_list.current.read
 
 
 async def test_a_dwell_that_runs_out_as_the_reader_closes_is_ignored(store: Store) -> None:
@@ -255,8 +255,8 @@ async def test_a_dwell_that_runs_out_as_the_reader_closes_is_ignored(store: Stor
     first = story_id(store, "w1")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await app.article.remove()  # as when the app takes its screen down on the way out
-        app._mark_read(first)
+        await app.reader.article.remove()  # as when the app takes its screen down on the way out
+        app.reader._dwell_ran_out(first)
     assert not store.story(first).read
 
 
@@ -282,7 +282,7 @@ async def test_link_picker_opens_web_links_and_refuses_file_links(tmp_path: Path
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         # markdown-it refuses file: links outright: they stay literal text, never a link
-        assert [link.url for link in app.article.links] == ["https://example.org/report", "ftp://example.org/a"]
+        assert [link.url for link in app.reader.article.links] == ["https://example.org/report", "ftp://example.org/a"]
         assert any("[this](file:///etc/passwd)" in line for line in screen_lines(app))
         await pilot.press("l", "enter")
         assert opened == ["https://example.org/report"]
@@ -314,40 +314,50 @@ async def test_keys_table_rebinds(store: Store) -> None:
         await settle(pilot, app)
         assert any("no.such" in n.message for n in app._notifications)
         await pilot.press("n")
-        assert app.story_list.cursor == 1
+        assert app.reader.story_list.cursor == 1
         await pilot.press("s")  # no longer bound
-        assert not app.article.story.starred
+        assert not app.reader.article.story.starred
         await pilot.press("S")
-        assert app.article.story.starred
+        assert app.reader.article.story.starred
         await pilot.press("question_mark")
         assert re.search(r"│ S +Star or unstar the story +story\.star", "\n".join(screen_lines(app)))
 
 
-async def test_filter_pane_applies_rows_and_jumps_as_you_type(store: Store) -> None:
+async def test_filter_pane_applies_rows(store: Store) -> None:
     app = reader(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await pilot.press("shift+tab")
-        pane = app.filter_pane
+        pane = app.reader.filter_pane
         assert pane.has_focus
-        await pilot.pause(0.1)
-        await pilot.press(*"ger")
-        await pilot.pause()
-        assert pane.cursor_node.data.value == "DE"
+        await wait_for(pilot, lambda: pane.counted)
+        pane.move_cursor(pane.node_for("country", "DE"))
         await pilot.press("enter")
         await settle(pilot, app)
-        assert app.filters.get("country") == "DE"
+        assert app.reader.filters.get("country") == "DE"
         assert titles(app) == ["Germany and France agree energy pact"]
         await pilot.press("enter")  # the active row again: cleared
         await settle(pilot, app)
-        assert app.filters.get("country") is None
-        await pilot.pause(1.1)  # type-ahead forgets
-        await pilot.press(*"cauc", "enter")  # from the cursor (Germany) on: the feed comes before the region
+        assert app.reader.filters.get("country") is None
+        pane.move_cursor(pane.node_for("feed", "Caucasus Wire"))
+        await pilot.press("down", "up", "enter")  # the arrows move the pane's own cursor
         await settle(pilot, app)
-        assert app.filters.get("feed") == "Caucasus Wire"
-        await pilot.pause(0.6)  # the pane's counts follow the filters after a short pause
+        assert app.reader.filters.get("feed") == "Caucasus Wire"
+        await wait_for(pilot, lambda: pane.counted)  # the pane's counts follow the filters after a short pause
         text = "\n".join(screen_lines(app))
         assert "Armenia 2 (2)" in text  # counts under the other filters: this feed's Armenian stories
+
+
+async def test_q_quits_from_every_pane(store: Store) -> None:
+    """The filter pane once took letters for a "jump:" prompt: q, x and c typed into it instead of acting."""
+    for presses in ([], ["tab"], ["shift+tab"]):
+        app = reader(store)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, app)
+            await pilot.press(*presses)
+            await pilot.press("x", "q")
+            await pilot.pause()
+            assert not app.is_running, presses
 
 
 async def test_command_palette_offers_the_actions(store: Store) -> None:
@@ -359,12 +369,12 @@ async def test_command_palette_offers_the_actions(store: Store) -> None:
         await pilot.pause(0.5)
         await pilot.press("enter")
         await settle(pilot, app)
-        assert app.filters.get("unread") is True
+        assert app.reader.filters.get("unread") is True
         await pilot.press("ctrl+p", *"armenia")
         await pilot.pause(0.5)
         await pilot.press("enter")
         await settle(pilot, app)
-        assert app.filters.get("country") == "AM"
+        assert app.reader.filters.get("country") == "AM"
 
 
 async def test_offline_refresh_key_says_so_and_q_quits(store: Store) -> None:
@@ -390,14 +400,14 @@ async def test_last_filters_and_theme_come_back(tmp_path: Path) -> None:
     again = reader(store, state_path=True)
     async with again.run_test(size=SIZE) as pilot:
         await settle(pilot, again)
-        assert again.filters.applied == (("country", "AM"), ("unread", True))
+        assert again.reader.filters.applied == (("country", "AM"), ("unread", True))
         assert again.theme == "nord"
         assert len(titles(again)) == 4
     (tmp_path / STATE_FILENAME).write_text("{not json", encoding="utf-8")
     fresh = reader(store, state_path=True)
     async with fresh.run_test(size=SIZE) as pilot:
         await settle(pilot, fresh)
-        assert not fresh.filters
+        assert not fresh.reader.filters
     store.close()
 
 
@@ -420,7 +430,7 @@ async def test_mouse_click_selects_a_row(store: Store) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await pilot.click(StoryList, offset=(20, 4))
-        assert app.story_list.cursor == 3
+        assert app.reader.story_list.cursor == 3
         assert article_title(app) == NEWEST_FIRST[3]
 
 
@@ -440,11 +450,11 @@ async def test_keys_typed_in_a_burst_land_where_they_were_meant(store: Store) ->
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await burst(pilot, "slash", *"floods", "enter")
-        assert app.filters.applied == (("search", "floods"),)
+        assert app.reader.filters.applied == (("search", "floods"),)
         assert isinstance(app.focused, StoryList)
         await burst(pilot, "c", *"arm", "enter")  # "m" must not mark a story read, "r" must not refresh
-        assert app.filters.get("country") == "AM"
+        assert app.reader.filters.get("country") == "AM"
         assert not store.story(story_id(store, "w1")).read
         await burst(pilot, "x", "shift+tab")
-        await burst(pilot, *"ger", "enter")  # type-ahead in the filter pane, then apply the row
-        assert app.filters.get("country") == "DE"
+        await burst(pilot, "c", *"ger", "enter")  # from the filter pane too: c opens the picker, not a prompt
+        assert app.reader.filters.get("country") == "DE"

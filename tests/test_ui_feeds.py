@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from newsreader.ui.screens.confirm import ConfirmScreen
 from test_ui_refresh import rss
 
 from feedserver import FeedServer, unused_url
-from ui_helpers import CAUCASUS, EUROPE, WORLD, fixed_clock, sample_store, screen_lines, settle, story_id
+from ui_helpers import CAUCASUS, EUROPE, WORLD, fixed_clock, sample_store, screen_lines, settle, story_id, wait_for
 
 SIZE = (120, 36)
 
@@ -79,20 +78,12 @@ def reader(store: Store, path: Path, **options: object):
 async def started_online(pilot, app) -> None:  # type: ignore[no-untyped-def]
     """The first refresh over: the sample feeds live on a dead port, so it ends at once (and fails)."""
     await settle(pilot, app)
-    await wait_for(pilot, lambda: app._last_refresh is not None and not app.refreshing, "the first refresh")
-
-
-async def wait_for(pilot, condition: Callable[[], object], what: str, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(timeout / 0.02)):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
+    await wait_for(pilot, lambda: app.reader.refresher.last_refresh is not None and not app.reader.refreshing, "the first refresh")
 
 
 def titles(app) -> list[str]:  # type: ignore[no-untyped-def]
     """Every story in the list, scrolled out of sight or not."""
-    headers = [app.story_list.header_at(i) for i in range(app.story_list.total)]
+    headers = [app.reader.story_list.header_at(i) for i in range(app.reader.story_list.total)]
     return [header.title for header in headers if header is not None]
 
 
@@ -133,7 +124,7 @@ async def test_a_adds_a_feed_url_keeps_the_comments_and_fetches_only_the_new_fee
     app = reader(store, path, offline=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        assert app.refreshing
+        assert app.reader.refreshing
         await pilot.press("a", *new, "tab", *"Loopback News", "enter")
         await wait_for(pilot, lambda: "Added Loopback News" in notices(app), "the feed to be added")
         assert not isinstance(app.screen, AddFeedScreen)
@@ -224,7 +215,7 @@ async def test_a_feed_added_that_then_fails_to_fetch_is_a_notice_about_that_feed
         await wait_for(pilot, lambda: any(n.startswith("Could not fetch the feed: Loopback") for n in notices(app)),
                        "the fetch to fail")
         assert "Added Loopback" in notices(app)  # added all the same: it is fetched again at the next refresh
-        assert not app.refreshing and len(titles(app)) == 12
+        assert not app.reader.refreshing and len(titles(app)) == 12
     assert load_config(path).feeds[-1].url == flaky
 
 
@@ -241,7 +232,7 @@ async def test_offline_adding_writes_the_config_and_touches_no_network(
         await wait_for(pilot, lambda: any("Added 127.0.0.1. Offline" in n for n in notices(app)), "the feed to be added")
         assert not isinstance(app.screen, AddFeedScreen)
         await pilot.pause(0.3)
-        assert not app.refreshing
+        assert not app.reader.refreshing
     assert load_config(path).feeds[-1].url == url
     assert feed_server.requests == []
 
@@ -298,12 +289,12 @@ async def test_d_removes_the_feed_filtered_on_and_clears_the_filter(store: Store
         await settle(pilot, app)
         await pilot.press("f", *"europe", "enter")
         await settle(pilot, app)
-        assert app.filters.get("feed") == "Europe Today"
+        assert app.reader.filters.get("feed") == "Europe Today"
         await pilot.press("d", "enter")
         await wait_for(pilot, lambda: any("Removed Europe Today: 4 stories deleted" in n for n in notices(app)),
                        "the removal")
         await settle(pilot, app)
-        assert app.filters.get("feed") is None
+        assert app.reader.filters.get("feed") is None
         assert len(titles(app)) == 8
     assert [f.name for f in load_config(path).feeds] == ["World Desk", "Caucasus Wire"]
     assert store.count(StoryFilter(feed=EUROPE.url)).total == 0
@@ -343,7 +334,7 @@ async def test_a_feeds_toml_that_cannot_be_written_is_a_notice_and_nothing_chang
         await wait_for(pilot, lambda: any("Could not remove" in n for n in notices(app)), "the failure")
         assert any(f"{path}: cannot write: Permission denied" in n for n in notices(app))
         assert [f.name for f in app.config.feeds] == ["World Desk", "Caucasus Wire", "Europe Today"]
-        assert not app._removing
+        assert not app.reader._removing
     assert path.read_bytes() == before
     assert store.count().total == 12  # the config goes first: it failed, so the cache was not touched
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,7 @@ def config(*feeds: FeedConfig) -> Config:
 async def wait_refreshed(pilot, app) -> None:  # type: ignore[no-untyped-def]
     for _ in range(500):
         await pilot.pause(0.02)
-        if app._last_refresh is not None and not app.refreshing:
+        if app.reader.refresher.last_refresh is not None and not app.reader.refreshing:
             break
     await settle(pilot, app)
 
@@ -50,37 +51,50 @@ def store(tmp_path: Path):
 
 
 async def test_refresh_merges_new_stories_without_moving_the_cursor(store: Store, feed_server: FeedServer) -> None:
-    url = feed_server.feed("/news.xml", rss(
+    # The server holds the first answer until the test has moved the cursor: the test waits on that, never on
+    # the clock (a fixed delay made it fail on a loaded machine).
+    moved = threading.Event()
+    feed = feed_server.make_feed(rss(
         ("n1", "Armenia and Azerbaijan sign peace accord", "Mon, 02 Mar 2026 11:50:00 GMT"),
         ("n2", "Brazil floods recede", "Mon, 02 Mar 2026 11:40:00 GMT"),
-    ), delay=0.6)
+    ))
+
+    def held(request):  # type: ignore[no-untyped-def]
+        moved.wait(30)
+        return feed
+
+    url = feed_server.handler("/news.xml", held)
     app = make_app(Library(config(FeedConfig("Loopback News", url)), store=store), clock=fixed_clock, state_path=None)
     async with app.run_test(size=(120, 24)) as pilot:  # a short list, so the merge has to scroll
         await settle(pilot, app)
-        assert app.refreshing
+        assert app.reader.refreshing
         assert "Refreshing" in screen_lines(app)[0]
         await pilot.press("j", "j", "j")
-        selected = app.story_list.current.id
-        row_on_screen = app.story_list.cursor - round(app.story_list.scroll_y)
+        await settle(pilot, app)
+        selected = app.reader.story_list.current.id
+        row_on_screen = app.reader.story_list.cursor - round(app.reader.story_list.scroll_y)
         assert selected == story_id(store, "w2")
+        moved.set()
         await wait_refreshed(pilot, app)
-        assert app.story_list.scroll_y == 2  # two new stories above: scrolled by two, the row stays put
-        titles = [app.story_list.header_at(i).title for i in range(3)]
+        assert app.reader.story_list.scroll_y == 2  # two new stories above: scrolled by two, the row stays put
+        titles = [app.reader.story_list.header_at(i).title for i in range(3)]
         assert titles == ["Armenia and Azerbaijan sign peace accord", "Brazil floods recede",
                               "Ceasefire talks resume in Sochi"]
-        assert app.story_list.current.id == selected  # the same story under the cursor
-        assert app.story_list.cursor - round(app.story_list.scroll_y) == row_on_screen
-        assert app.article.story.id == selected
+        assert app.reader.story_list.current.id == selected  # the same story under the cursor
+        assert app.reader.story_list.cursor - round(app.reader.story_list.scroll_y) == row_on_screen
+        assert app.reader.article.story.id == selected
         assert "14 stories" in screen_lines(app)[0] and "2 new" in screen_lines(app)[0]
         # the new story was tagged on the way in, so the country filter finds it
         await pilot.press("c", *"armenia", "enter")
         await settle(pilot, app)
-        assert app.story_list.visible_headers()[0].title == "Armenia and Azerbaijan sign peace accord"
+        assert app.reader.story_list.visible_headers()[0].title == "Armenia and Azerbaijan sign peace accord"
         # r refreshes again: the server answers 304, nothing moves
+        moved.clear()
         await pilot.press("r")
-        await pilot.pause(0.05)
-        assert app.refreshing
-        app._last_refresh = None
+        await pilot.pause()
+        assert app.reader.refreshing
+        app.reader.refresher.last_refresh = None
+        moved.set()
         await wait_refreshed(pilot, app)
         assert len(feed_server.requests_for("/news.xml")) == 2
         assert feed_server.requests_for("/news.xml")[-1].headers.get("if-none-match")
@@ -93,8 +107,8 @@ async def test_offline_start_never_touches_the_network(store: Store, feed_server
         await settle(pilot, app)
         await pilot.press("r")
         await pilot.pause(0.5)
-        assert not app.refreshing
-        assert len(app.story_list.visible_headers()) == 12
+        assert not app.reader.refreshing
+        assert len(app.reader.story_list.visible_headers()) == 12
     assert feed_server.requests == []
 
 
@@ -109,9 +123,9 @@ async def test_failed_feeds_become_a_notification_not_a_crash(store: Store, feed
         assert any(title == "Every feed failed" and "Down Feed" in message and "Dead Feed" in message
                    for title, message in messages)
         assert "2 failed" in screen_lines(app)[0]
-        assert len(app.story_list.visible_headers()) == 12  # the cache still reads
+        assert len(app.reader.story_list.visible_headers()) == 12  # the cache still reads
         await pilot.press("j")
-        assert app.story_list.cursor == 1
+        assert app.reader.story_list.cursor == 1
 
 
 @pytest.mark.parametrize("error", [StoreError("cache.sqlite: cannot write the cache: disk is full"), RuntimeError("boom")])
@@ -125,12 +139,12 @@ async def test_a_refresh_that_cannot_run_is_a_notification(store: Store, error: 
         await settle(pilot, app)
         for _ in range(100):
             await pilot.pause(0.02)
-            if not app.refreshing:
+            if not app.reader.refreshing:
                 break
         assert any(n.title == "Refresh failed" and str(error) in n.message for n in app._notifications)
         assert "Refresh failed" in screen_lines(app)[0]
         await pilot.press("j")
-        assert app.story_list.cursor == 1
+        assert app.reader.story_list.cursor == 1
 
 
 READER_REFRESH = """
@@ -144,7 +158,7 @@ async def main(app):
     async with app.run_test(size=(120, 30)) as pilot:
         for _ in range(600):
             await pilot.pause(0.05)
-            if app._last_refresh is not None and not app.refreshing:
+            if app.reader.refresher.last_refresh is not None and not app.reader.refreshing:
                 break
 
 store = Store(sys.argv[2])
@@ -169,7 +183,6 @@ def test_a_refresh_of_many_feeds_parses_in_worker_processes_under_textual(tmp_pa
 
 async def test_quitting_during_a_refresh_cancels_it(store: Store, feed_server: FeedServer) -> None:
     """A download that would hold the exit for its whole timeout is dropped as the reader quits."""
-    import threading
 
     from newsreader.errors import RefreshCancelled
     from newsreader.refresh import refresh_feeds_sync
@@ -193,7 +206,7 @@ async def test_quitting_during_a_refresh_cancels_it(store: Store, feed_server: F
     app = make_app(library, clock=fixed_clock, state_path=None, refresh=refresh)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        assert app.refreshing
+        assert app.reader.refreshing
         await pilot.press("q")
     assert ended.wait(5), "the refresh went on after the reader quit"
     assert outcome == ["cancelled"]

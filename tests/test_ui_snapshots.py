@@ -15,8 +15,8 @@ from newsreader.config.types import Config, Settings
 from newsreader.library import Library
 from newsreader.store import Store
 from newsreader.ui import make_app
-from newsreader.ui.app import COUNTS_DELAY
 from newsreader.ui.widgets.filter_bar import SearchInput
+from newsreader.ui.widgets.filter_pane import COUNTS_DELAY
 
 from ui_helpers import fixed_clock, sample_config, sample_store, settle, story_id
 
@@ -48,8 +48,8 @@ def steps(*keys: str, pause: float = 0.0):
 
     async def run(pilot) -> None:  # type: ignore[no-untyped-def]
         app = pilot.app
-        app.query_one(SearchInput).cursor_blink = False
         await settle(pilot, app)
+        app.reader.query_one(SearchInput).cursor_blink = False
         await quiet(pilot)
         await pilot.press(*keys)
         if pause:

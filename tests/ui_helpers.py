@@ -133,10 +133,24 @@ def screen_segments(app) -> list[str]:  # type: ignore[no-untyped-def]
 
 async def settle(pilot, app) -> None:  # type: ignore[no-untyped-def]
     """Wait until the list has loaded what the filters say and the screen has caught up."""
+    from textual.css.query import NoMatches
+
     for _ in range(300):
         await pilot.pause()
-        story_list = app.story_list
-        if story_list.settled and app.screen is not None:
+        try:
+            story_list = app.reader.story_list
+        except NoMatches:  # the reader screen is not composed yet
+            story_list = None
+        if story_list is not None and story_list.settled and app.screen is not None:
             break
         await pilot.pause(0.01)
     await pilot.pause()
+
+
+async def wait_for(pilot, condition, what: str = "a condition", timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait on an event, not the clock: pause until `condition()` holds (or fail after `timeout`)."""
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"timed out waiting for {what}")

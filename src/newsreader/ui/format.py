@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.cells import cell_len, set_cell_size
+
 #: The story list's date column: every short_when fits it, so the columns after it line up.
 SHORT_WHEN_WIDTH = 6
 
@@ -31,6 +33,16 @@ def long_when(when: datetime, now: datetime) -> str:
     if 0 <= age < 86400:
         text += f" ({short_when(when, now)} ago)" if age >= 60 else " (just now)"
     return text
+
+
+def fit(text: str, width: int) -> str:
+    """`text` in exactly `width` cells: padded, or cut with an ellipsis, so a cut name never reads as a
+    whole one ("Sydney Morning Heral" for "Sydney Morning Herald")."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"
 
 
 def count(number: int, thing: str) -> str:

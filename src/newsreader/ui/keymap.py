@@ -105,12 +105,14 @@ def effective_keys(overrides: Mapping[str, str]) -> dict[str, list[str]]:
 
 
 def opening_keys(overrides: Mapping[str, str]) -> dict[str, KeyAction]:
-    """What a key opens (the search box, a picker, a dialog), by the character it types (or its key name when
-    it types none: "ctrl+f"): so "/" and "slash" in `[keys]` mean the same key."""
+    """What a key opens (the search box, a picker, a dialog), by its key name and by the character it types,
+    so "/" and "slash" in `[keys]` mean the same key: look a key up by both."""
     keys = effective_keys(overrides)
     found: dict[str, KeyAction] = {}
     for action in KEY_ACTIONS:
         if action.opens:
             for key in keys[action.id]:
-                found[key_to_character(key) or key] = action
+                found[key] = action
+                if character := key_to_character(key):
+                    found[character] = action
     return found

@@ -25,7 +25,6 @@ def keys_table(overrides: Mapping[str, str], key_display: Callable[[str], str]) 
         shown = ", ".join(key_display(key) for key in keys[action.id])
         table.add_row(Text(shown, style="bold"), Text(action.help), Text(action.id))
     table.add_row(Text(key_display("ctrl+p"), style="bold"), Text("Command palette: every action by name"), Text("app.palette"))
-    table.add_row(Text("a-z in Filters", style="bold"), Text("Jump to the first row starting with what you type"), Text(""))
     return table
 
 

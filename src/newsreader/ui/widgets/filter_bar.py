@@ -51,16 +51,17 @@ def forward_to_search(widget: Widget, event: events.Key, *, may_open: bool = Tru
         event.stop()
         event.prevent_default()
         return True
-    bar = app.query(FilterBar)
+    bar = widget.screen.query(FilterBar)
     if not bar:
         return False
     if not bar.first().searching:
-        action = getattr(app, "opening_action", lambda key: None)(event.key) if may_open else None
+        opening = getattr(widget.screen, "opening_action", None)
+        action = opening(event.key, event.character) if opening is not None and may_open else None
         if action is None:
             return False
         event.stop()
         event.prevent_default()
-        getattr(app, f"action_{action}")()
+        action()
         return True
     box = bar.first().search_input
     if event.character is not None and event.character.isprintable():

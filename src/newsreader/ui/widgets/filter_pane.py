@@ -1,28 +1,33 @@
 """The filter pane: Regions as a tree (World > Europe > Eastern Europe ...), Countries and Feeds, each row
-with its story and unread counts under the other active filters. Enter applies a row as a filter; typing
-letters jumps to the first row that starts with them.
+with its story and unread counts under the other active filters. Enter applies a row as a filter.
+
+The pane owns its counts: given the list's filter (`story_filter`), it counts on the counts thread, a moment
+after typing and key repeat settle, and keeps them for the pickers (`counts`).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import events
-from textual.binding import Binding
+from textual import work
 from textual.message import Message
+from textual.reactive import reactive
+from textual.timer import Timer
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from newsreader.library import Counts
+from newsreader.library import Counts, Library, StoryFilter, country_name, regions
 from newsreader.text.sanitize import safe_line
+from newsreader.ui import keymap
 from newsreader.ui.format import compact
+from newsreader.ui.queries import QueryThreads
 from newsreader.ui.widgets.filter_bar import forward_to_search
 
-#: Type-ahead forgets what was typed after this long without a key.
-TYPE_AHEAD_RESET = 1.0
+#: Counts are the costly query; wait for typing and key repeat to settle before asking.
+COUNTS_DELAY = 0.35
+KINDS = ("region", "country", "feed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +40,11 @@ class FilterRow:
 class FilterPane(Tree[FilterRow]):
     """Regions, countries and feeds, with counts; posts `Chosen` when one is applied."""
 
-    BINDINGS = [
-        Binding("backspace", "type_ahead_back", "Back", show=False, id="filters.type_ahead_back"),
-    ]
+    BINDINGS = keymap.pane_bindings(cursor_down="cursor_down", cursor_up="cursor_up", cursor_page_down="page_down",
+                                    cursor_page_up="page_up", cursor_first="scroll_home", cursor_last="scroll_end")
+
+    #: The list's filters: the counts are of the stories they let through, each kind counted without its own.
+    story_filter: reactive[StoryFilter] = reactive(StoryFilter, init=False, always_update=True)
 
     class Chosen(Message):
         """A row was applied: set filter `kind` to `value` (None clears it)."""
@@ -47,19 +54,73 @@ class FilterPane(Tree[FilterRow]):
             self.kind = kind
             self.value = value
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, library: Library, queries: QueryThreads, **kwargs: object) -> None:
         super().__init__(Text("Filters"), **kwargs)  # type: ignore[arg-type]
+        self._library = library
+        self._queries = queries
         self.show_root = False
         self.auto_expand = False
         self.guide_depth = 2
-        self._typed = ""
-        self._typed_at = 0.0
         self._rows: dict[tuple[str, str | None], TreeNode[FilterRow]] = {}
         self._counts: dict[str, Mapping[str, Counts]] = {}
         self._active: dict[str, str | None] = {}
+        self._built = False
+        self._timer: Timer | None = None
+        self.feed_names: list[str] = []
         self.regions_node = self.root.add(Text("Regions", style="bold"), FilterRow("section", "region", "Regions"), expand=True)
         self.countries_node = self.root.add(Text("Countries", style="bold"), FilterRow("section", "country", "Countries"), expand=True)
         self.feeds_node = self.root.add(Text("Feeds", style="bold"), FilterRow("section", "feed", "Feeds"), expand=True)
+
+    # -- counting ------------------------------------------------------------------------------------
+
+    def counts(self, kind: str) -> Mapping[str, Counts]:
+        """The latest counts of one kind ("region", "country", "feed"); empty until counted."""
+        return self._counts.get(kind, {})
+
+    @property
+    def counted(self) -> bool:
+        """Built and counted for the filter it was last given (for tests)."""
+        return self._built and self._timer is None and not any(
+            worker.group == "counts" and not worker.is_finished for worker in self.workers)
+
+    def watch_story_filter(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if self._built:  # wait for the keys to settle
+            self._timer = self.set_timer(COUNTS_DELAY, self._count_now, name="counts")
+        else:  # the first counts fill the pane: as soon as the list is painted
+            self.call_after_refresh(self._count_now)
+
+    def rebuild(self) -> None:
+        """The rows follow the cache and the config (new feeds, new countries): build them again."""
+        self._built = False
+        self.watch_story_filter()
+
+    def _count_now(self) -> None:
+        self._timer = None
+        self._count(self.story_filter, not self._built)
+
+    @work(exclusive=True, group="counts", exit_on_error=False)
+    async def _count(self, story_filter: StoryFilter, build: bool) -> None:
+        if build:
+            rows = await self._queries.run("counts", self._pane_rows)
+            self.build(*rows)
+            self._built = True
+        for kind in KINDS:
+            counts = await self._queries.run("counts", self._counts_for, kind, story_filter)
+            self.set_counts(kind, counts)
+
+    def _pane_rows(self) -> tuple[list[tuple[str, str | None]], list[tuple[str, str]], list[str]]:
+        """Runs on the counts thread: the region tree, the countries in the cache, the feeds."""
+        region_rows = [(region.name, region.parent) for region in regions()]
+        country_rows = [(code, country_name(code)) for code in self._library.place_counts("country")]
+        return region_rows, country_rows, self._library.feed_names()
+
+    def _counts_for(self, kind: str, story_filter: StoryFilter) -> Mapping[str, Counts]:
+        if kind == "feed":
+            return self._library.feed_counts(story_filter)
+        return self._library.place_counts(kind, story_filter)
 
     # -- building ------------------------------------------------------------------------------------
 
@@ -78,7 +139,8 @@ class FilterPane(Tree[FilterRow]):
             self._rows[("region", row.value)] = node
         for code, name in sorted(countries, key=lambda item: item[1].casefold()):
             self._rows[("country", code)] = self.countries_node.add_leaf(Text(name), FilterRow("country", code, name))
-        for name in sorted(feeds, key=str.casefold):
+        self.feed_names = sorted(feeds, key=str.casefold)
+        for name in self.feed_names:
             self._rows[("feed", name)] = self.feeds_node.add_leaf(Text(safe_line(name)), FilterRow("feed", name, safe_line(name)))
         self._relabel()
 
@@ -87,7 +149,7 @@ class FilterPane(Tree[FilterRow]):
         self._relabel(kind)
 
     def set_active(self, active: Mapping[str, str | None]) -> None:
-        changed = {(kind, value) for kind, value in self._active.items()} ^ set(active.items())
+        changed = set(self._active.items()) ^ set(active.items())
         self._active = dict(active)
         self._relabel(rows={row for row in changed if row in self._rows})  # only the rows that changed
 
@@ -131,58 +193,5 @@ class FilterPane(Tree[FilterRow]):
         else:
             self.post_message(self.Chosen(row.kind, row.value))
 
-    # -- type-ahead ----------------------------------------------------------------------------------
-
-    def check_consume_key(self, key: str, character: str | None) -> bool:
-        return character is not None and (character.isalnum() or (character == " " and bool(self._typed)))
-
-    def on_key(self, event: events.Key) -> None:
-        if forward_to_search(self, event, may_open=not self.check_consume_key(event.key, event.character)):
-            return
-        character = event.character
-        if character is None or not self.check_consume_key(event.key, character):
-            return
-        event.stop()
-        event.prevent_default()
-        now = time.monotonic()
-        if now - self._typed_at > TYPE_AHEAD_RESET:
-            self._typed = ""
-        self._typed_at = now
-        self._typed += character
-        self._jump()
-
-    def action_type_ahead_back(self) -> None:
-        self._typed = self._typed[:-1]
-        self._typed_at = time.monotonic()
-        self._jump()
-
-    @property
-    def typed(self) -> str:
-        return self._typed
-
-    def _jump(self) -> None:
-        self.border_subtitle = Text(f"jump: {self._typed}") if self._typed else None
-        if not self._typed:
-            return
-        wanted = self._typed.casefold()
-        nodes = [node for node in self._rows.values() if node.data is not None]
-        current = self.cursor_node
-        start = nodes.index(current) if current in nodes else 0
-        if len(self._typed) == 1 and current in nodes:
-            start += 1  # the same first letter again: the next match
-        # From the cursor on, so typing the same letter again moves to the next match.
-        for node in nodes[start:] + nodes[:start]:
-            assert node.data is not None
-            if node.data.name.casefold().startswith(wanted):
-                parent = node.parent
-                while parent is not None:
-                    parent.expand()
-                    parent = parent.parent
-                self._move_to(node)  # now: an enter typed right behind must apply this row
-                return
-        self.app.bell()
-
-    def _move_to(self, node: TreeNode[FilterRow]) -> None:
-        self._tree_lines  # rebuilds the lines after an expand, so the node knows its line  # noqa: B018
-        self.move_cursor(node)
-        self.scroll_to_node(node, animate=False)
+    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+        forward_to_search(self, event)

@@ -1,19 +1,18 @@
 """The list pane: a virtual list of story headers, newest first.
 
 Only the rows on screen are ever built: the list knows how many stories match and fetches headers a page
-at a time as rows come into view, so 100,000 cached stories cost what 30 do.
+at a time, on the list's query thread, as rows come into view, so 100,000 cached stories cost what 30 do.
+A row whose page is still on its way is drawn blank for a frame.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import replace
 from datetime import datetime
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events, work
@@ -24,7 +23,9 @@ from textual.strip import Strip
 
 from newsreader.library import Counts, Library, StoryFilter, StoryHeader
 from newsreader.text.sanitize import safe_line
-from newsreader.ui.format import SHORT_WHEN_WIDTH, short_when
+from newsreader.ui import keymap
+from newsreader.ui.format import SHORT_WHEN_WIDTH, fit, short_when
+from newsreader.ui.queries import QueryThreads
 from newsreader.ui.widgets.filter_bar import forward_to_search
 
 #: Headers fetched per query; the list keeps a few pages around the rows on screen.
@@ -32,7 +33,7 @@ PAGE = 100
 PAGES_KEPT = 12
 
 
-class StoryList(ScrollView, can_focus=True):
+class StoryList(ScrollView, can_focus=True, inherit_bindings=False):
     """Headers of the stories that match the filter; the cursor row is what the article pane shows."""
 
     COMPONENT_CLASSES = {
@@ -43,7 +44,9 @@ class StoryList(ScrollView, can_focus=True):
         "story-list--star",
         "story-list--empty",
     }
-    BINDINGS = []  # every key is the app's (see keymap.py); the list only answers actions
+    # Not ScrollView's bindings: its arrows scroll the view and leave the cursor behind.
+    BINDINGS = keymap.pane_bindings(cursor_down="cursor_down", cursor_up="cursor_up", cursor_page_down="page_down",
+                                    cursor_page_up="page_up", cursor_first="cursor_first", cursor_last="cursor_last")
 
     class Highlighted(Message):
         """The cursor moved to another story (or the list became empty: header is None).
@@ -64,14 +67,15 @@ class StoryList(ScrollView, can_focus=True):
             self.story_filter = story_filter
             self.counts = counts
 
-    def __init__(self, library: Library, clock: Callable[[], datetime], pool: Executor, **kwargs: object) -> None:
+    def __init__(self, library: Library, clock: Callable[[], datetime], queries: QueryThreads, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._store = library
+        self._library = library
         self._clock = clock
-        self._pool = pool
+        self._queries = queries
         self._filter = StoryFilter()
         self._total = 0
         self._pages: OrderedDict[int, list[StoryHeader]] = OrderedDict()
+        self._wanted: set[int] = set()  #: pages on their way
         self._generation = 0
         self._applied = -1
         self._counted = -1
@@ -101,24 +105,44 @@ class StoryList(ScrollView, can_focus=True):
 
     @property
     def settled(self) -> bool:
-        """The last load asked for is shown and counted."""
-        return self._counted == self._generation
+        """The last load asked for is shown and counted, and no page is on its way."""
+        return self._counted == self._generation and not self._wanted
 
     @property
     def current(self) -> StoryHeader | None:
+        """The story under the cursor; None when the list is empty or its page is still on its way."""
         return self.header_at(self.cursor) if self._total else None
 
     def header_at(self, index: int) -> StoryHeader | None:
+        """The header of row `index` if its page is here; else None, and the page is sent for."""
         if not 0 <= index < self._total:
             return None
         number, offset = divmod(index, PAGE)
         page = self._pages.get(number)
         if page is None:
-            page = self._store.headers(self._filter, limit=PAGE, offset=number * PAGE)
-            self._remember(number, page)
-        else:
-            self._pages.move_to_end(number)
+            self._send_for(number)
+            return None
+        self._pages.move_to_end(number)
         return page[offset] if offset < len(page) else None
+
+    def _send_for(self, number: int) -> None:
+        if number not in self._wanted:
+            self._wanted.add(number)
+            self._fetch_page(number, self._generation)
+
+    @work(group="story-list-pages", exit_on_error=False)
+    async def _fetch_page(self, number: int, generation: int) -> None:
+        try:
+            page = await self._queries.run("list", self._library.headers, self._filter, limit=PAGE,
+                                           offset=number * PAGE)
+        finally:
+            self._wanted.discard(number)
+        if generation != self._generation:
+            return
+        self._remember(number, page)
+        self.refresh()
+        if self.cursor // PAGE == number:
+            self._announce()
 
     def _remember(self, number: int, page: list[StoryHeader]) -> None:
         self._pages[number] = page
@@ -127,7 +151,7 @@ class StoryList(ScrollView, can_focus=True):
             self._pages.popitem(last=False)
 
     def visible_headers(self) -> list[StoryHeader]:
-        """The headers of the rows on screen (for tests and the benchmark)."""
+        """The headers of the rows on screen that are here (for tests and the benchmark)."""
         top = round(self.scroll_y)
         return [h for i in range(top, min(self._total, top + self.scrollable_content_region.height))
                 if (h := self.header_at(i)) is not None]
@@ -154,12 +178,11 @@ class StoryList(ScrollView, can_focus=True):
         self._generation += 1
         self._load(story_filter, keep, self._generation)
 
-    @work(exclusive=True, group="story-list")
+    @work(exclusive=True, group="story-list", exit_on_error=False)
     async def _load(self, story_filter: StoryFilter, keep: int | None, generation: int) -> None:
         # Two steps: the rows on screen first (a page costs about a millisecond), then the count (which
         # has to look at every match), so the list answers a filter at once and the total follows.
-        loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(self._pool, self._query_page, story_filter, keep, generation)
+        result = await self._queries.run("list", self._query_page, story_filter, keep, generation)
         if result is None or generation != self._generation:
             return
         number, position, page = result
@@ -167,6 +190,7 @@ class StoryList(ScrollView, can_focus=True):
         self._applied = generation
         self._filter = story_filter
         self._pages = OrderedDict({number: page})
+        self._wanted.clear()
         self._loaded = True
         self._set_total(number * PAGE + len(page))  # at least this many; exact once counted
         if position is not None:
@@ -177,7 +201,7 @@ class StoryList(ScrollView, can_focus=True):
             self._scroll_now(0)
         self.refresh()
         self._announce(reloaded=True)
-        counts = await loop.run_in_executor(self._pool, self._query_count, story_filter, generation)
+        counts = await self._queries.run("list", self._query_count, story_filter, generation)
         if counts is None or generation != self._generation:
             return
         self._counted = generation
@@ -194,14 +218,14 @@ class StoryList(ScrollView, can_focus=True):
         """Runs on the query thread: the page the cursor lands on."""
         if generation != self._generation:  # a newer load is queued: skip the work
             return None
-        position = self._store.position(story_filter, keep) if keep is not None else None
+        position = self._library.position(story_filter, keep) if keep is not None else None
         number = (position or 0) // PAGE
-        return number, position, self._store.headers(story_filter, limit=PAGE, offset=number * PAGE)
+        return number, position, self._library.headers(story_filter, limit=PAGE, offset=number * PAGE)
 
     def _query_count(self, story_filter: StoryFilter, generation: int) -> Counts | None:
         if generation != self._generation:
             return None
-        return self._store.count(story_filter)
+        return self._library.count(story_filter)
 
     # -- the cursor ----------------------------------------------------------------------------------
 
@@ -227,6 +251,8 @@ class StoryList(ScrollView, can_focus=True):
 
     def _announce(self, reloaded: bool = False) -> None:
         header = self.current
+        if header is None and self._total:
+            return  # its page is on its way: announced when it arrives
         story_id = header.id if header else None
         if story_id != self._highlighted_id:
             self._highlighted_id = story_id
@@ -299,15 +325,16 @@ class StoryList(ScrollView, can_focus=True):
         used = SHORT_WHEN_WIDTH + 4
         if width >= 72:
             feed_width = 14 if width < 110 else 20
-            segments.append(Segment(set_cell_size(safe_line(header.feed), feed_width) + " ", dim))
+            segments.append(Segment(fit(safe_line(header.feed), feed_width) + " ", dim))
             used += feed_width + 1
         if width >= 56:
             places = " ".join(header.countries[:3])
-            segments.append(Segment(set_cell_size(places, 8) + " ", dim))
+            segments.append(Segment(fit(places, 8) + " ", dim))
             used += 9
         title = safe_line(header.title)
         room = max(0, width - used)
-        if cell_len(title) > room and room > 1:
-            title = set_cell_size(title, room - 1) + "…"
-        segments.append(Segment(set_cell_size(title, room), row_style))
+        segments.append(Segment(fit(title, room), row_style))
         return Strip(segments, width)
+
+
+__all__ = ["PAGE", "StoryList"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -14,12 +15,23 @@ from newsreader.ui import make_app
 from newsreader.ui.keymap import KEY_ACTIONS
 from newsreader.ui.screens.help import HelpScreen
 from newsreader.ui.screens.picker import PickerScreen
+from newsreader.ui.screens.reading import ReadingScreen
 from newsreader.ui.state import STATE_FILENAME
 from newsreader.ui.widgets.article_view import ArticleView
 from newsreader.ui.widgets.filter_pane import FilterPane
 from newsreader.ui.widgets.story_list import StoryList
 
-from ui_helpers import fixed_clock, sample_config, sample_store, screen_lines, settle, story_id, wait_for
+from ui_helpers import (
+    fixed_clock,
+    opened_links,
+    recording_browser,
+    sample_config,
+    sample_store,
+    screen_lines,
+    settle,
+    story_id,
+    wait_for,
+)
 
 SIZE = (120, 36)
 NEWEST_FIRST = [
@@ -88,15 +100,41 @@ async def test_j_k_and_arrows_move_and_preview(store: Store) -> None:
         assert app.reader.story_list.cursor == 0
 
 
-async def test_enter_opens_the_story_and_tab_cycles_panes(store: Store) -> None:
+async def test_enter_reads_the_story_over_the_whole_window_and_escape_comes_back(store: Store) -> None:
     app = reader(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await pilot.press("j", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReadingScreen) and app.screen.story is not None)
+        reading = app.screen
+        assert reading.story.title == NEWEST_FIRST[1]
+        assert NEWEST_FIRST[1] in "\n".join(screen_lines(app))
+        assert "2 of 12" in screen_lines(app)[0]
+        assert store.story(reading.story.id).read or await _eventually_read(pilot, store, reading.story.id)
+        await pilot.press("n")  # the next unread story, in the reading view
+        await wait_for(pilot, lambda: reading.story is not None and reading.story.title == NEWEST_FIRST[2])
+        await pilot.press("escape")
+        assert app.screen is app.reader
+        assert app.reader.story_list.current.title == NEWEST_FIRST[2]  # the list is where the reading ended
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReadingScreen))
+        await pilot.press("q")  # q in the reading view goes back; it does not quit
+        assert app.is_running and app.screen is app.reader
+
+
+async def _eventually_read(pilot, store: Store, story: int) -> bool:  # type: ignore[no-untyped-def]
+    await wait_for(pilot, lambda: store.story(story).read, "the story to be marked read")
+    return True
+
+
+async def test_tab_cycles_the_panes(store: Store) -> None:
+    app = reader(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("tab")
         assert isinstance(app.focused, ArticleView)
-        assert article_title(app) == NEWEST_FIRST[1]
         await pilot.press("j")  # in the article pane j scrolls; the story stays
-        assert article_title(app) == NEWEST_FIRST[1]
+        assert article_title(app) == NEWEST_FIRST[0]
         await pilot.press("tab")
         assert isinstance(app.focused, FilterPane)
         await pilot.press("tab")
@@ -106,6 +144,9 @@ async def test_enter_opens_the_story_and_tab_cycles_panes(store: Store) -> None:
         await pilot.press("shift+tab")
         assert isinstance(app.focused, ArticleView)
         await pilot.press("escape")  # no filter to drop: back to the list
+        assert isinstance(app.focused, StoryList)
+        await pilot.press("b")  # the filter pane hidden: tab skips it
+        await pilot.press("tab", "tab")
         assert isinstance(app.focused, StoryList)
 
 
@@ -260,55 +301,83 @@ async def test_a_dwell_that_runs_out_as_the_reader_closes_is_ignored(store: Stor
     assert not store.story(first).read
 
 
-async def test_open_and_copy_link(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    app = reader(store)
-    opened: list[str] = []
-    monkeypatch.setattr(app, "open_url", lambda url, **_: opened.append(url))
+async def test_open_and_copy_link(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    command, log = recording_browser(tmp_path)
+    app = reader(store, config=sample_config(read_dwell=60, browser=command))
+    monkeypatch.delenv("DISPLAY", raising=False)  # no clipboard tool: the terminal's own clipboard (OSC 52)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,1,0")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await pilot.press("o")
-        assert opened == ["https://example.org/w1"]
+        assert await opened_links(pilot, log, 1) == ["https://example.org/w1"]
+        await wait_for(pilot, lambda: any("Opened https://example.org/w1 with" in n.message for n in app._notifications))
         await pilot.press("y")
-        assert app.clipboard == "https://example.org/w1"
+        await wait_for(pilot, lambda: app.clipboard == "https://example.org/w1")
+        await wait_for(pilot, lambda: any("OSC 52" in n.message and "set-clipboard on" in n.message
+                                          for n in app._notifications), "the clipboard notice")
+        assert not any(n.message.startswith("Copied") for n in app._notifications)
 
 
-async def test_link_picker_opens_web_links_and_refuses_file_links(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_opening_a_link_with_no_browser_says_so(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine with no browser once answered "Opened ..." to o."""
+    import webbrowser
+
+    def none_found(*args: object, **kwargs: object) -> object:
+        raise webbrowser.Error("could not locate runnable browser")
+
+    monkeypatch.setattr(webbrowser, "get", none_found)
+    app = reader(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: any("No browser found" in n.message for n in app._notifications))
+        assert not any(n.message.startswith("Opened") for n in app._notifications)
+
+
+async def test_link_picker_opens_web_links_and_refuses_file_links(tmp_path: Path) -> None:
     store = sample_store(tmp_path)
     store.save_fulltext(story_id(store, "w1"), "Read [the report](https://example.org/report), [the archive](ftp://example.org/a) "
                         "or [this](file:///etc/passwd).")
-    app = reader(store)
-    opened: list[str] = []
-    monkeypatch.setattr(app, "open_url", lambda url, **_: opened.append(url))
+    command, log = recording_browser(tmp_path)
+    app = reader(store, config=sample_config(read_dwell=60, browser=command))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         # markdown-it refuses file: links outright: they stay literal text, never a link
         assert [link.url for link in app.reader.article.links] == ["https://example.org/report", "ftp://example.org/a"]
         assert any("[this](file:///etc/passwd)" in line for line in screen_lines(app))
         await pilot.press("l", "enter")
-        assert opened == ["https://example.org/report"]
+        assert await opened_links(pilot, log, 1) == ["https://example.org/report"]
         await pilot.press("l", "down", "enter")
-        await pilot.pause()
-        assert opened == ["https://example.org/report"]
-        assert any("Not opening ftp://example.org/a" in n.message for n in app._notifications)
+        await wait_for(pilot, lambda: any("Not opening ftp://example.org/a" in n.message for n in app._notifications))
+        assert await opened_links(pilot, log, 1) == ["https://example.org/report"]
     store.close()
 
 
 async def test_help_lists_every_binding(store: Store) -> None:
+    from rich.console import Console
+    from textual.binding import Binding
+
+    from newsreader.ui.screens.help import keys_table
+
     app = reader(store)
     async with app.run_test(size=(140, 50)) as pilot:
         await settle(pilot, app)
         await pilot.press("question_mark")
-        assert isinstance(app.screen, HelpScreen)
-        text = "\n".join(screen_lines(app))
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        console = Console(width=140, record=True, file=io.StringIO())
+        console.print(keys_table({}, lambda key: app.get_key_display(Binding(key, ""))))
+        text = console.export_text()
+        assert "Keys" in screen_lines(app)[2] or any("Move to the next row" in line for line in screen_lines(app))
         for action in KEY_ACTIONS:
-            assert action.id in text and action.help in text
+            assert action.id in text and action.help in text, action.id
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 
 
 async def test_keys_table_rebinds(store: Store) -> None:
     config = Config(settings=Settings(read_dwell=60), feeds=sample_config().feeds,
-                    keys={"story.star": "S", "cursor.down": "n", "no.such": "z"})
+                    keys={"story.star": "S", "cursor.down": "n", "no.such": "z"})  # S was filter.save's key
     app = reader(store, config)
     async with app.run_test(size=(140, 50)) as pilot:
         await settle(pilot, app)

@@ -120,9 +120,10 @@ async def test_failed_feeds_become_a_notification_not_a_crash(store: Store, feed
     async with app.run_test(size=SIZE) as pilot:
         await wait_refreshed(pilot, app)
         messages = [(n.title, n.message) for n in app._notifications]
+        # One is a server error, so this is no "offline": the title says only that every feed failed.
         assert any(title == "Every feed failed" and "Down Feed" in message and "Dead Feed" in message
                    for title, message in messages)
-        assert "2 failed" in screen_lines(app)[0]
+        assert "All 2 feeds failed at" in screen_lines(app)[0]
         assert len(app.reader.story_list.visible_headers()) == 12  # the cache still reads
         await pilot.press("j")
         assert app.reader.story_list.cursor == 1
@@ -210,3 +211,22 @@ async def test_quitting_during_a_refresh_cancels_it(store: Store, feed_server: F
         await pilot.press("q")
     assert ended.wait(5), "the refresh went on after the reader quit"
     assert outcome == ["cancelled"]
+
+
+async def test_no_network_says_so_and_keeps_saying_it(tmp_path: Path) -> None:
+    """Every feed failing to connect (no network, a proxy missing) once read as "Updated 02:46 · 35 failed" over
+    "Nothing cached yet. Press r to fetch": as if nothing was tried. Now the status bar, the empty list and a
+    notice that stays say what happened."""
+    store = Store(tmp_path / "cache.sqlite")
+    feeds = [FeedConfig(f"Feed {i}", unused_url(f"/f{i}.xml")) for i in range(3)]
+    app = make_app(Library(config(*feeds), store=store), clock=fixed_clock, state_path=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_refreshed(pilot, app)
+        assert "Offline? · all 3 feeds failed at" in screen_lines(app)[0]
+        notice = next(n for n in app._notifications if n.title.startswith("Every feed failed"))
+        assert notice.title == "Every feed failed: no network?" and "proxy" in notice.message
+        assert notice.timeout >= 60
+        text = "\n".join(screen_lines(app))
+        assert "no feed could be fetched (no network?)" in text
+        assert "Nothing cached yet." not in text
+    store.close()

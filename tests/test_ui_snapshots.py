@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from newsreader.config.types import Config, Settings
 from newsreader.library import Library
@@ -80,8 +81,40 @@ def test_search(snap_compare, store: Store) -> None:
     assert snap_compare(reader(store), terminal_size=(120, 36), run_before=steps("slash", *"ceasefire", pause=0.2))
 
 
-def test_article_view(snap_compare, store: Store) -> None:
-    assert snap_compare(reader(store), terminal_size=(120, 36), run_before=steps("enter"))
+def test_article_pane(snap_compare, store: Store) -> None:
+    """The full article in the article pane, focused (tab)."""
+    assert snap_compare(reader(store), terminal_size=(120, 36), run_before=steps("tab"))
+
+
+def test_reading_view(snap_compare, store: Store) -> None:
+    """Enter: the story over the whole window."""
+    assert snap_compare(reader(store), terminal_size=(120, 36), run_before=steps("enter", pause=0.2))
+
+
+def test_reading_view_narrow(snap_compare, store: Store) -> None:
+    assert snap_compare(reader(store), terminal_size=(80, 24), run_before=steps("enter", pause=0.2))
+
+
+def test_light_theme(snap_compare, store: Store) -> None:
+    """textual-light: every label readable (dark text on the light background), the cursor row not red."""
+
+    async def run(pilot) -> None:  # type: ignore[no-untyped-def]
+        pilot.app.theme = "textual-light"
+        await steps("j")(pilot)
+
+    assert snap_compare(reader(store), terminal_size=(120, 36), run_before=run)
+
+
+def test_dialog_over_the_list(snap_compare, store: Store) -> None:
+    """The selected row under a dialog keeps its colour: it once turned dark red, which read as an error."""
+
+    async def run(pilot) -> None:  # type: ignore[no-untyped-def]
+        await steps("c")(pilot)
+        for box in pilot.app.screen.query(Input):
+            box.cursor_blink = False
+        await quiet(pilot)
+
+    assert snap_compare(reader(store), terminal_size=(120, 36), run_before=run)
 
 
 def test_help_screen(snap_compare, store: Store) -> None:

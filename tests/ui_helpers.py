@@ -154,3 +154,24 @@ async def wait_for(pilot, condition, what: str = "a condition", timeout: float =
             return
         await pilot.pause(0.02)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def recording_browser(directory: Path) -> tuple[str, Path]:
+    """A real browser command for `[settings] browser`: a small program that writes down each link it is given.
+    Returns the command and the file the links go to (one a line)."""
+    import shlex
+    import sys
+
+    log = directory / "opened.txt"
+    script = directory / "browser.py"
+    script.write_text(f"import sys\nwith open({str(log)!r}, 'a') as out:\n    out.write(sys.argv[1] + '\\n')\n")
+    return f"{shlex.quote(sys.executable)} {shlex.quote(str(script))} %u", log
+
+
+async def opened_links(pilot, log: Path, count: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """The links the recording browser was given, once there are `count` of them (it runs in the background)."""
+    for _ in range(250):
+        if log.exists() and len(lines := log.read_text().splitlines()) >= count:
+            return lines
+        await pilot.pause(0.02)
+    return log.read_text().splitlines() if log.exists() else []

@@ -24,7 +24,7 @@ from typing import IO, TYPE_CHECKING
 from newsreader.config.edit import AddResult, config_path_for_writing, find_feed
 from newsreader.config.load import load_config
 from newsreader.config.locations import CACHE_FILENAME, config_directory, data_directory, find_config
-from newsreader.config.types import Config, FeedConfig, Settings
+from newsreader.config.types import Config, FeedConfig, SavedFilter, Settings
 from newsreader.errors import (
     AlreadySubscribed,
     ConfigError,
@@ -183,6 +183,16 @@ class Library:
     def mark_starred(self, story_id: int, starred: bool = True) -> None:
         self.store.set_starred(story_id, starred)
 
+    def mark_all_read(self, story_filter: StoryFilter, read: bool = True) -> int:
+        """Mark every story the filter lets through read; returns how many changed."""
+        return self.store.set_read_matching(story_filter, read)
+
+    def neighbour(self, story_filter: StoryFilter, story_id: int | None, *, forward: bool = True,
+                  unread: bool = False) -> StoryHeader | None:
+        """The next story (older; `forward`) or the previous one in the list the filter makes, the next unread
+        one with `unread`; from the top when `story_id` is None."""
+        return self.store.neighbour(story_filter, story_id, forward=forward, unread=unread)
+
     # -- fetching -------------------------------------------------------------------------------------
 
     def refresh(
@@ -293,6 +303,21 @@ class Library:
         return Unsubscribed(path=removed.path, feed=removed.feed, stories_deleted=deleted,
                             starred_kept=max(0, cached.story_count - deleted))
 
+    def save_filter(self, saved: SavedFilter) -> SavedFilter:
+        """Keep a combination of filters under a name, in feeds.toml; returns it as kept."""
+        from newsreader.config.edit import add_saved_filter
+
+        kept = add_saved_filter(self.config_path, saved)
+        self.reload_config()
+        return kept
+
+    def remove_saved_filter(self, name: str) -> SavedFilter:
+        from newsreader.config.edit import remove_saved_filter
+
+        removed = remove_saved_filter(self.config_path, name)
+        self.reload_config()
+        return removed
+
     def import_opml(self, path: str | os.PathLike[str]) -> ImportResult:
         from newsreader.config.opml import import_opml
 
@@ -352,6 +377,7 @@ __all__ = [
     "OpmlError",
     "RefreshCancelled",
     "RefreshSummary",
+    "SavedFilter",
     "Settings",
     "Status",
     "StoreError",

@@ -21,7 +21,8 @@ from tomlkit.items import AoT, Array, Whitespace
 
 from newsreader.config.load import parse_config
 from newsreader.config.locations import CONFIG_FILENAME, config_directory, find_config
-from newsreader.config.types import Config, FeedConfig
+from newsreader.config.saved import checked_name, saved_filter_table
+from newsreader.config.types import Config, FeedConfig, SavedFilter
 from newsreader.errors import AlreadySubscribed, ConfigError, FeedListError, NoSuchFeed
 from newsreader.text.sanitize import safe_line
 
@@ -165,7 +166,8 @@ def _checked(file: _File, text: str, expected: Sequence[FeedConfig]) -> str:
         config = parse_config(text, file.path)
     except ConfigError as error:
         raise FeedListError(f"the change would make {file.path} invalid ({error.problem}); nothing written") from None
-    if config.feeds != tuple(expected) or config.settings != file.config.settings or config.keys != file.config.keys:
+    if (config.feeds != tuple(expected) or config.settings != file.config.settings or config.keys != file.config.keys
+            or config.filters != file.config.filters):
         raise FeedListError(f"could not change {file.path} safely; nothing written")
     return text
 
@@ -356,3 +358,60 @@ def remove_feed(config_path: str | os.PathLike[str], url_or_name: str) -> Remove
         text = _checked(file, _remove_by_tomlkit(file.text, index, path), expected)
     _write_atomically(file, text)
     return RemoveResult(path=file.path, feed=feed)
+
+
+# -- saved filters -------------------------------------------------------------------------------------
+
+
+def add_saved_filter(config_path: str | os.PathLike[str], saved: SavedFilter) -> SavedFilter:
+    """Add a `[[filters]]` table to feeds.toml (created if missing); returns the filter as kept."""
+    path = Path(config_path).expanduser()
+    file = _read(path)
+    saved = SavedFilter(checked_name(saved.name, list(file.config.filters)), saved.applied)
+    text = file.text if not file.text or file.text.endswith("\n") else file.text + "\n"
+    try:
+        document = tomlkit.parse(text) if text else tomlkit.document()
+    except tomlkit.exceptions.ParseError as error:
+        raise FeedListError(f"{path}: cannot edit this file safely ({error}); add the filter by hand") from None
+    table = tomlkit.table()
+    for key, value in saved_filter_table(saved).items():
+        table[key] = value
+    existing = document.get("filters")
+    if existing is None:
+        tables = tomlkit.aot()
+        tables.append(table)
+        if text and not text.endswith("\n\n"):
+            document.add(tomlkit.nl())
+        document["filters"] = tables
+    elif isinstance(existing, AoT):
+        existing.append(table)
+    else:
+        raise FeedListError(f"{path}: filters must be an array of tables: [[filters]]")
+    _write_filters(file, tomlkit.dumps(document), (*file.config.filters, saved))
+    return saved
+
+
+def remove_saved_filter(config_path: str | os.PathLike[str], name: str) -> SavedFilter:
+    """Remove the saved filter called `name` from feeds.toml."""
+    path = Path(config_path).expanduser()
+    file = _read(path)
+    found = next((f for f in file.config.filters if f.name.casefold() == name.casefold()), None)
+    if found is None:
+        raise FeedListError(f"no saved filter called {name!r} in {path}")
+    document = tomlkit.parse(file.text)
+    del document["filters"][file.config.filters.index(found)]
+    _write_filters(file, tomlkit.dumps(document), tuple(f for f in file.config.filters if f != found))
+    return found
+
+
+def _write_filters(file: _File, text: str, expected: tuple[SavedFilter, ...]) -> None:
+    """Write a change of saved filters, if the file then holds exactly those and nothing else moved."""
+    text = text if text.endswith("\n") else text + "\n"
+    try:
+        config = parse_config(text, file.path)
+    except ConfigError as error:
+        raise FeedListError(f"the change would make {file.path} invalid ({error.problem}); nothing written") from None
+    if (config.filters != expected or config.feeds != file.config.feeds or config.settings != file.config.settings
+            or config.keys != file.config.keys):
+        raise FeedListError(f"could not change {file.path} safely; nothing written")
+    _write_atomically(file, text)

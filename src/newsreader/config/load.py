@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from newsreader.config.saved import parse_saved_filters
 from newsreader.config.types import Config, FeedConfig, Settings
 from newsreader.errors import ConfigError
 from newsreader.text.sanitize import safe_line
@@ -24,6 +25,7 @@ _SETTING_TYPES: dict[str, tuple[type, ...]] = {
     "fulltext": (bool,),
     "read_dwell": (int, float),
     "proxy": (str,),
+    "browser": (str,),
 }
 _POSITIVE_SETTINGS = {"refresh_minutes", "keep_days", "concurrency", "per_host", "timeout", "max_feed_bytes"}
 _FEED_KEYS: dict[str, tuple[type, ...]] = {
@@ -36,7 +38,7 @@ _FEED_KEYS: dict[str, tuple[type, ...]] = {
     "fulltext": (bool,),
     "max_stories": (int,),
 }
-_TOP_LEVEL = {"settings", "feeds", "keys"}
+_TOP_LEVEL = {"settings", "feeds", "keys", "filters"}
 assert set(_SETTING_TYPES) == {f.name for f in fields(Settings)}
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\"' -]+?)\s*\]\]?")
@@ -109,12 +111,13 @@ def parse_config(text: str, path: str | Path = "feeds.toml") -> Config:
     lines = _Lines(text)
     for key in data:
         if key not in _TOP_LEVEL:
-            raise ConfigError(path, f"unknown key {key!r} (expected settings, feeds or keys)", lines.key(None, key) or lines.table(key))
+            raise ConfigError(path, f"unknown key {key!r} (expected settings, feeds, filters or keys)", lines.key(None, key) or lines.table(key))
 
     settings = _parse_settings(data.get("settings", {}), path, lines)
     feeds = _parse_feeds(data.get("feeds", []), path, lines)
     keys = _parse_keys(data.get("keys", {}), path, lines)
-    return Config(settings=settings, feeds=feeds, keys=keys, path=str(path))
+    filters = parse_saved_filters(data.get("filters", []), path, lines)
+    return Config(settings=settings, feeds=feeds, keys=keys, filters=filters, path=str(path))
 
 
 def _type_name(types: tuple[type, ...]) -> str:

@@ -31,12 +31,22 @@ class Settings:
     max_feed_bytes: int = 16 * 1024 * 1024  #: a body larger than this is cut off and the feed fails
     fulltext: bool = False
     read_dwell: float = 1.5  #: seconds a story stays open before the reader marks it read
+    browser: str | None = None  #: command that opens a link ("%u" stands for it); None: the system's browser
     proxy: str | None = None  #: every download goes through this proxy (else HTTP(S)_PROXY, ALL_PROXY, NO_PROXY)
+
+
+@dataclass(frozen=True, slots=True)
+class SavedFilter:
+    """One `[[filters]]` entry: a name for a combination of filters."""
+
+    name: str
+    applied: tuple[tuple[str, str | bool], ...]  #: (kind, value) in the order they were set
 
 
 @dataclass(frozen=True, slots=True)
 class Config:
     settings: Settings = field(default_factory=Settings)
     feeds: tuple[FeedConfig, ...] = ()
+    filters: tuple[SavedFilter, ...] = ()  #: saved filters, in file order
     keys: dict[str, str] = field(default_factory=dict)  #: binding id -> keys, from `[keys]`
     path: str | None = None  #: where it was read from, if anywhere

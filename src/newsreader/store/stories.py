@@ -204,9 +204,38 @@ class StoriesTable(Database):
 
     # -- changing stories ----------------------------------------------------------------------------
 
+    def neighbour(self, story_filter: StoryFilter, story_id: int | None, *, forward: bool = True,
+                  unread: bool = False) -> StoryHeader | None:
+        """The story after (older than; `forward`) or before `story_id` in `headers(story_filter)`, the next
+        unread one with `unread`; from the top (or the bottom) when `story_id` is None."""
+        where, params = self._where(story_filter.but(unread=story_filter.unread or unread), walk=True)
+        order = "DESC" if forward else "ASC"
+        if story_id is not None:
+            found = self._read("SELECT sort_at FROM stories WHERE id = ?", (story_id,))
+            if not found:
+                return None
+            sort_at = found[0]["sort_at"]
+            sign = "<" if forward else ">"
+            where += f" AND (s.sort_at {sign} ? OR (s.sort_at = ? AND s.id {sign} ?))"
+            params += [sort_at, sort_at, story_id]
+        rows = self._read(
+            f"SELECT {_HEADER_COLUMNS} FROM stories s INDEXED BY stories_list JOIN feeds f ON f.id = s.feed_id "
+            f"WHERE {where} ORDER BY s.sort_at {order}, s.id {order} LIMIT 1",
+            params,
+        )
+        return _header(rows[0]) if rows else None
+
     def set_read(self, story_ids: Sequence[int], read: bool = True) -> None:
         with self._write() as db:
             db.executemany("UPDATE stories SET read = ? WHERE id = ?", [(int(read), i) for i in story_ids])
+
+    def set_read_matching(self, story_filter: StoryFilter, read: bool = True) -> int:
+        """Mark every story the filter lets through read (or unread), in one transaction; returns how many
+        changed."""
+        where, params = self._where(story_filter)
+        with self._write() as db:
+            return db.execute(f"UPDATE stories SET read = ? WHERE id IN (SELECT s.id FROM stories s WHERE {where}) "
+                              "AND read != ?", [int(read), *params, int(read)]).rowcount
 
     def set_starred(self, story_id: int, starred: bool = True) -> None:
         with self._write() as db:

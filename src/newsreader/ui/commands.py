@@ -46,5 +46,8 @@ class ReaderCommands(Provider):
                 return
             for rank, (code, country) in enumerate(search_countries(query, 5)):
                 name = f"Country: {country}"
-                yield Hit(0.9 - rank * 0.05, name, partial(reader.set_filter, "country", code),
+                # Scored on the country's own name, like the actions on theirs; a code or demonym ("AM",
+                # "Armenian") that found it still ranks it, below what the name itself matches.
+                score = max(matcher.match(country), 1.0) - rank * 0.01
+                yield Hit(score, name, partial(reader.set_filter, "country", code),
                           help=f"Show only stories about {country} ({code})")

@@ -13,7 +13,7 @@ from newsreader.library import StoryFilter
 
 #: Every kind of filter the reader sets; valued ones carry a string, the rest are switches.
 VALUED = ("country", "region", "feed", "search")
-SWITCHES = ("unread", "starred")
+SWITCHES = ("unread", "starred", "mentions")
 KINDS = VALUED + SWITCHES
 
 
@@ -22,6 +22,15 @@ class ActiveFilters:
     """Filters in the order they were set; every one narrows the list (AND)."""
 
     applied: tuple[tuple[str, str | bool], ...] = ()
+
+    @classmethod
+    def from_applied(cls, applied: tuple[tuple[str, str | bool], ...]) -> ActiveFilters:
+        """These filters, in this order (a saved filter's); kinds not known here are left out."""
+        filters = cls()
+        for kind, value in applied:
+            if kind in KINDS:
+                filters = filters.with_(kind, value)
+        return filters
 
     def get(self, kind: str) -> str | bool | None:
         for name, value in self.applied:
@@ -65,6 +74,8 @@ class ActiveFilters:
             search=values.get("search"),  # type: ignore[arg-type]
             unread=bool(values.get("unread")),
             starred=bool(values.get("starred")),
+            # Mentions widen a country filter; without one they mean nothing.
+            include_mentions=bool(values.get("mentions")) and bool(values.get("country")),
         )
 
     def describe(self, country_name: Callable[[str], str]) -> list[str]:
@@ -77,6 +88,8 @@ class ActiveFilters:
                 parts.append(f"'{value}'")
             elif kind == "feed":
                 parts.append(f"feed {value}")
+            elif kind == "mentions":
+                parts.append("with mentions")
             elif kind in SWITCHES:
                 parts.append(kind)
             else:

@@ -8,8 +8,9 @@ Binding ids are stable names for `[keys]`:
     "cursor.down" = "j,down,ctrl+n"
 
 Each action has a scope: "app" (bound on the app: quit, help), "screen" (the reader screen's actions:
-filters, story actions, refresh), or "pane" (moving: each pane binds the id to its own action, so the list
-moves its cursor where the article scrolls, and one `[keys]` line rebinds both).
+filters, story actions, refresh), "reading" (the full-window reading view), or "pane" (moving: each pane
+binds the id to its own action, so the list moves its cursor where the article scrolls, and one `[keys]`
+line rebinds both). An action bound on both screens names both: "screen,reading".
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class KeyAction:
     action: str  #: the action's name where it is bound (the app, the reader screen, or each pane)
     description: str  #: short label for the footer
     help: str  #: one line for the help screen and the command palette
-    scope: str = "screen"  #: "app", "screen" or "pane"
+    scope: str = "screen"  #: "app", "screen", "reading" or "pane"; comma-separated when several
     footer: bool = True  #: shown in the footer
     priority: bool = False  #: checked before the focused widget's own keys
     palette: bool = True  #: offered in the command palette
@@ -36,6 +37,9 @@ class KeyAction:
 
 
 KEY_ACTIONS: tuple[KeyAction, ...] = (
+    # First, so the footer keeps them however narrow the terminal (it shows bindings in this order).
+    KeyAction("app.quit", "q", "quit", "Quit", "Quit the reader", "app,screen"),
+    KeyAction("app.help", "question_mark", "help", "Help", "Show every key", "app,screen,reading", opens=True),
     KeyAction("cursor.down", "j,down", "cursor_down", "Down", "Move to the next row", "pane", footer=False, palette=False),
     KeyAction("cursor.up", "k,up", "cursor_up", "Up", "Move to the previous row", "pane", footer=False, palette=False),
     KeyAction("cursor.page_down", "pagedown", "page_down", "Page down", "Move a page down", "pane", footer=False,
@@ -45,39 +49,60 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
               footer=False, palette=False),
     KeyAction("cursor.last", "end", "cursor_last", "Last", "Move to the oldest story (the bottom)", "pane",
               footer=False, palette=False),
-    KeyAction("story.open", "enter", "open_story", "Open", "Open the selected story in the article pane", footer=False),
+    KeyAction("story.open", "enter", "open_story", "Read", "Read the selected story over the whole window"),
+    KeyAction("reading.close", "escape,q", "close", "Back", "Back from the reading view to the panes", "reading"),
+    KeyAction("reading.page", "space", "page", "Page", "Page down the article; at its end, the next unread story",
+              "screen,reading", footer=False),
+    KeyAction("story.next_unread", "n", "next_unread", "Next unread", "Go to the next unread story",
+              "screen,reading"),
+    KeyAction("story.previous_unread", "p", "previous_unread", "Prev unread", "Go to the previous unread story",
+              "screen,reading", footer=False),
+    KeyAction("story.next", "N", "next_story", "Next", "Go to the next story, read or not", "screen,reading",
+              footer=False),
+    KeyAction("story.previous", "P", "previous_story", "Previous", "Go to the previous story, read or not",
+              "screen,reading", footer=False),
     KeyAction("pane.next", "tab", "next_pane", "Next pane", "Move to the next pane", footer=False, priority=True),
     KeyAction("pane.previous", "shift+tab", "previous_pane", "Previous pane", "Move to the previous pane",
               footer=False, priority=True),
     KeyAction("filter.search", "slash", "search", "Search", "Search the full text of every story", opens=True),
     KeyAction("filter.country", "c", "pick_country", "Country", "Show only stories about a country", opens=True),
-    KeyAction("filter.region", "g", "pick_region", "Region", "Show only stories from a region", opens=True),
-    KeyAction("filter.feed", "f", "pick_feed", "Feed", "Show only one feed's stories", opens=True),
+    KeyAction("filter.region", "g", "pick_region", "Region", "Show only stories from a region", footer=False,
+              opens=True),
+    KeyAction("filter.feed", "f", "pick_feed", "Feed", "Show only one feed's stories", footer=False, opens=True),
     KeyAction("filter.unread", "u", "toggle_unread", "Unread", "Show only unread stories (again: all)"),
     KeyAction("filter.starred", "asterisk", "toggle_starred", "Starred", "Show only starred stories (again: all)",
               footer=False),
+    KeyAction("filter.mentions", "M", "toggle_mentions", "Mentions",
+              "With a country filter: also the stories that only mention it (again: only those about it)", footer=False),
+    KeyAction("filter.save", "S", "save_filter", "Save filter", "Save the filters as a named filter (in feeds.toml)",
+              footer=False, opens=True),
+    KeyAction("filter.mark_read", "A", "mark_all_read", "Mark all read", "Mark every story the filters show read",
+              footer=False),
     KeyAction("filter.drop", "escape", "drop_filter", "Drop filter", "Drop the filter set last", footer=False),
     KeyAction("filter.clear", "x", "clear_filters", "Clear", "Clear every filter", footer=False),
-    KeyAction("story.toggle_read", "m", "toggle_read", "Read", "Mark the story read or unread", footer=False),
-    KeyAction("story.star", "s", "toggle_star", "Star", "Star or unstar the story", footer=False),
-    KeyAction("story.browser", "o", "open_link", "Browser", "Open the story's link in the browser", footer=False),
-    KeyAction("story.copy_link", "y", "copy_link", "Copy link", "Copy the story's link", footer=False),
-    KeyAction("story.links", "l", "pick_link", "Links", "Pick a link in the article text to open", footer=False,
-              opens=True),
+    KeyAction("story.toggle_read", "m", "toggle_read", "Read", "Mark the story read or unread", "screen,reading",
+              footer=False),
+    KeyAction("story.star", "s", "toggle_star", "Star", "Star or unstar the story", "screen,reading", footer=False),
+    KeyAction("story.browser", "o", "open_link", "Browser", "Open the story's link in the browser", "screen,reading",
+              footer=False),
+    KeyAction("story.copy_link", "y", "copy_link", "Copy link", "Copy the story's link", "screen,reading",
+              footer=False),
+    KeyAction("story.links", "l", "pick_link", "Links", "Pick a link in the article text to open", "screen,reading",
+              footer=False, opens=True),
+    KeyAction("view.sidebar", "b", "toggle_sidebar", "Sidebar", "Show or hide the filter pane", footer=False),
     KeyAction("feeds.refresh", "r", "refresh", "Refresh", "Fetch every feed now"),
     KeyAction("feeds.add", "a", "add_feed", "Add feed", "Add a feed: its URL or any page of its site", footer=False,
               opens=True),
-    KeyAction("feeds.remove", "d", "remove_feed", "Remove feed", "Remove the story's feed, or the one filtered on",
+    KeyAction("feeds.remove", "d", "remove_feed", "Remove feed",
+              "Remove the story's feed, or the one filtered on (on a saved filter in the filter pane: that filter)",
               footer=False, opens=True),
-    KeyAction("app.help", "question_mark", "help", "Help", "Show every key", "app", opens=True),
-    KeyAction("app.quit", "q", "quit", "Quit", "Quit the reader", "app"),
 )
 BY_ID: dict[str, KeyAction] = {action.id: action for action in KEY_ACTIONS}
 
 
 def bindings(scope: str) -> list[Binding]:
-    """The BINDINGS of the app ("app") or the reader screen ("screen"): every action of that scope."""
-    return [_binding(a, a.action) for a in KEY_ACTIONS if a.scope == scope]
+    """The BINDINGS of the app ("app"), the reader screen ("screen") or the reading view ("reading")."""
+    return [_binding(a, a.action) for a in KEY_ACTIONS if scope in a.scope.split(",")]
 
 
 def pane_bindings(**actions: str) -> list[Binding]:
@@ -97,11 +122,21 @@ def unknown_ids(overrides: Mapping[str, str]) -> list[str]:
 
 
 def effective_keys(overrides: Mapping[str, str]) -> dict[str, list[str]]:
-    """Binding id -> the keys it answers to, after `[keys]`."""
+    """Binding id -> the keys it answers to, after `[keys]`. A key `[keys]` gives one action is taken from
+    any other action that had it by default (as Textual's keymap does)."""
+    def keys_of(text: str) -> list[str]:
+        return [key.strip() for key in text.split(",") if key.strip()]
+
+    claimed = {_same_key(key) for binding_id, text in overrides.items() if binding_id in BY_ID for key in keys_of(text)}
     return {
-        a.id: [key.strip() for key in overrides.get(a.id, a.keys).split(",") if key.strip()]
+        a.id: keys_of(overrides[a.id]) if a.id in overrides else [k for k in keys_of(a.keys) if _same_key(k) not in claimed]
         for a in KEY_ACTIONS
     }
+
+
+def _same_key(key: str) -> str:
+    """One name for a key however it is written ("/" and "slash", "?" and "question_mark")."""
+    return key_to_character(key) or key
 
 
 def opening_keys(overrides: Mapping[str, str]) -> dict[str, KeyAction]:

@@ -23,7 +23,19 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer
 
-from newsreader.library import Counts, FeedConfig, Library, Status, StoreError, Story, StoryFilter, country_name
+from newsreader.library import (
+    Counts,
+    FeedConfig,
+    Library,
+    NewsreaderError,
+    RefreshSummary,
+    SavedFilter,
+    Status,
+    StoreError,
+    Story,
+    StoryFilter,
+    country_name,
+)
 from newsreader.text.sanitize import safe_line
 from newsreader.ui import keymap
 from newsreader.ui.filters import ActiveFilters
@@ -34,11 +46,16 @@ from newsreader.ui.refresh import RefreshController
 from newsreader.ui.screens.add_feed import AddFeedScreen
 from newsreader.ui.screens.confirm import ConfirmScreen
 from newsreader.ui.screens.picker import PickerScreen
+from newsreader.ui.screens.prompt import PromptScreen
+from newsreader.ui.screens.reading import ReadingScreen
+from newsreader.ui.system import copy_with_tool, open_in_browser, osc52_note
 from newsreader.ui.widgets.article_view import ArticleView, is_openable
 from newsreader.ui.widgets.filter_bar import FilterBar, SearchInput
 from newsreader.ui.widgets.filter_pane import FilterPane
 from newsreader.ui.widgets.story_list import StoryList
 
+#: Below this many columns the reader starts with the filter pane hidden (b shows it).
+SIDEBAR_MIN_WIDTH = 100
 #: Search follows typing at once, but a burst of keys (a paste, key repeat) becomes one query.
 SEARCH_DELAY = 0.01
 
@@ -123,6 +140,8 @@ class ReaderScreen(Screen[None]):
         self.article.border_title = "Article"
         self.article.show_message("Loading…")
         self.story_list.focus()
+        if self.app.size.width < SIDEBAR_MIN_WIDTH:  # 80 columns: the list and the article need them all
+            self.add_class("-no-sidebar")
         self.filters = self._initial_filters
         if not self._initial_filters:
             self.watch_filters(self.filters)  # the reactive only fires on a change
@@ -165,6 +184,10 @@ class ReaderScreen(Screen[None]):
                                          "Run `newsreader fetch`, or start the reader without --offline.")
         elif self.refreshing:
             story_list.set_empty_message(f"Nothing cached yet: fetching {len(self.config.feeds)} feeds…")
+        elif (last := self.refresher.last_summary) is not None and not last.reached_any:
+            story_list.set_empty_message(
+                "Nothing cached yet, and no feed could be fetched" + (" (no network?)." if last.looks_offline else "."),
+                "r tries again; `newsreader feeds` says why each feed failed.")
         else:
             story_list.set_empty_message("Nothing cached yet.", "Press r to fetch the feeds now, or run `newsreader fetch`.")
         self.article.show_message(*story_list.empty_message)
@@ -172,7 +195,47 @@ class ReaderScreen(Screen[None]):
 
     @on(FilterPane.Chosen)
     def _pane_chosen(self, event: FilterPane.Chosen) -> None:
-        self.set_filter(event.kind, event.value)
+        if event.kind != "saved":
+            self.set_filter(event.kind, event.value)
+            return
+        saved = next((one for one in self.config.filters if one.name == event.value), None)
+        if saved is not None:  # a saved filter replaces every filter set now
+            self.filters = ActiveFilters.from_applied(saved.applied)
+
+    def action_save_filter(self) -> None:
+        if not self.filters:
+            self.notify("No filters to save: set some first (c, g, f, /, u).", markup=False)
+            return
+        name = ", ".join(self.filters.describe(country_name))
+        self.app.push_screen(PromptScreen("Save filter", "Saved filters sit at the top of the filter pane, with "
+                                                         "their unread counts; they are kept in feeds.toml.", name),
+                             lambda name: self._save_filter(name, self.filters) if name else None)
+
+    @work(group="saved-filters", exit_on_error=False)
+    async def _save_filter(self, name: str, filters: ActiveFilters) -> None:
+        try:
+            kept = await self.queries.run("story", self.library.save_filter, SavedFilter(name, filters.applied))
+        except NewsreaderError as error:
+            self.notify(error_line(error), title="Could not save the filter", severity="error", markup=False)
+            return
+        self.notify(f"Saved the filter {safe_line(kept.name)}.", markup=False, timeout=3)
+        self.filter_pane.rebuild()
+
+    def _ask_to_remove_saved(self, name: str) -> None:
+        question = Text(f"Remove the saved filter {safe_line(name)}? (No story is touched.) ")
+        question.append("[y/n]", style="bold")
+        self.app.push_screen(ConfirmScreen("Remove saved filter", question),
+                             lambda yes: self._remove_saved(name) if yes else None)
+
+    @work(group="saved-filters", exit_on_error=False)
+    async def _remove_saved(self, name: str) -> None:
+        try:
+            await self.queries.run("story", self.library.remove_saved_filter, name)
+        except NewsreaderError as error:
+            self.notify(error_line(error), title="Could not remove the filter", severity="error", markup=False)
+            return
+        self.notify(f"Removed the saved filter {safe_line(name)}.", markup=False, timeout=3)
+        self.filter_pane.rebuild()
 
     # -- the story under the cursor ------------------------------------------------------------------
 
@@ -193,11 +256,35 @@ class ReaderScreen(Screen[None]):
             return  # the cursor moved on while the story was read
         if story is None:
             self.article.show_message("This story is no longer in the cache.")
+            if (reading := self._reading()) is not None:
+                reading.show_message("This story is no longer in the cache.")
             return
-        self.article.show_story(story)
+        self._display(story)
         if dwell and not story.read:
             self._dwell = self.set_timer(self.config.settings.read_dwell, lambda: self._dwell_ran_out(story.id),
                                          name="dwell")
+
+    def _display(self, story: Story) -> None:
+        """Show the story in the article pane, and in the reading view if one is open."""
+        self.article.show_story(story)
+        if (reading := self._reading()) is not None:
+            reading.show_story(story)
+
+    def _reading(self) -> ReadingScreen | None:
+        top = self.app.screen
+        return top if isinstance(top, ReadingScreen) and top.reader is self else None
+
+    def reading_bar(self, story: Story) -> Text:
+        """The reading view's top line: where this story is in the list, and the filters it is under."""
+        bar = Text()
+        current = self.story_list.current
+        if current is not None and current.id == story.id and self.story_list.total:
+            bar.append(f"{self.story_list.cursor + 1:,} of {self.story_list.total:,}", style="bold")
+        what = " · ".join(self.filters.describe(country_name)) or "All stories"
+        bar.append(f"  {what}", style="dim")
+        if self.last_counts is not None and self.last_counts.unread:
+            bar.append(f" · {self.last_counts.unread:,} unread", style="dim")
+        return bar
 
     def _stop_dwell(self) -> None:
         if self._dwell is not None:
@@ -210,12 +297,14 @@ class ReaderScreen(Screen[None]):
         if not articles:  # the dwell ran out as the reader was closing: its panes are gone
             return
         current = articles.first().story
-        if current is not None and current.id == story_id:
+        if current is not None and current.id == story_id and not current.read:
             self._set_read(current, True)
 
     def _set_read(self, story: Story, read: bool) -> None:
         self.story_list.update_header(story.id, read=read)
         self.article.story = _replace_story(story, read=read)
+        if (reading := self._reading()) is not None and reading.story is not None and reading.story.id == story.id:
+            reading.show_story(self.article.story)
         self._bump_counts(unread=-1 if read else 1)
         self._save_flag(self.library.mark_read, [story.id], read)
 
@@ -265,14 +354,18 @@ class ReaderScreen(Screen[None]):
     def on_refresh_controller_finished(self, message: RefreshController.Finished) -> None:
         summary = message.summary
         last = self.refresher.last_refresh or self.clock()
+        at = f"{last.astimezone(self.clock().tzinfo):%H:%M}"
         failed = [o for o in summary.outcomes if o.status is Status.FAILED]
-        status = f"Updated {last.astimezone(self.clock().tzinfo):%H:%M}"
-        if summary.new:
-            status += f" · {summary.new:,} new"
-        if failed:
-            status += f" · {len(failed)} failed"
-        self.filter_bar.show_status(status, "yellow" if failed else "dim")
-        if failed:
+        if summary.outcomes and len(failed) == len(summary.outcomes) and len(failed) > 1:
+            self._every_feed_failed(summary, at)
+        else:
+            status = f"Updated {at}"
+            if summary.new:
+                status += f" · {summary.new:,} new"
+            if failed:
+                status += f" · {len(failed)} failed"
+            self.filter_bar.show_status(status, "yellow" if failed else "dim")
+        if failed and not (len(failed) == len(summary.outcomes) and len(failed) > 1):
             lines = [f"{safe_line(o.feed.name)}: {safe_line(o.error)}"
                      for o in sorted(failed, key=lambda o: o.feed.name.casefold())]
             shown = lines[:6] + ([f"… and {len(lines) - 6} more (see `newsreader feeds`)"] if len(lines) > 6 else [])
@@ -283,6 +376,21 @@ class ReaderScreen(Screen[None]):
                         timeout=10, markup=False)
         if summary.new or summary.updated or summary.deleted or not self.story_list.total:
             self._merge_new_stories()
+
+    def _every_feed_failed(self, summary: RefreshSummary, at: str) -> None:
+        """Nothing came: say so where the eye goes (the status bar, the empty list) and keep saying it."""
+        offline = summary.looks_offline
+        self.filter_bar.show_status(f"Offline? · all {len(summary.outcomes)} feeds failed at {at}" if offline
+                                    else f"All {len(summary.outcomes)} feeds failed at {at}", "bold red")
+        failed = sorted(summary.outcomes, key=lambda o: o.feed.name.casefold())
+        lines = [("No feed could be reached: is this machine offline, or behind a proxy (HTTPS_PROXY, or proxy "
+                  "in feeds.toml)?") if offline else "Every feed failed to download."]
+        lines += [f"{safe_line(o.feed.name)}: {safe_line(o.error)}" for o in failed[:5]]
+        if len(failed) > 5:
+            lines.append(f"… and {len(failed) - 5} more (see `newsreader feeds`)")
+        lines.append("The reader shows what was fetched before; r tries again.")
+        self.notify("\n".join(lines), title="Every feed failed" + (": no network?" if offline else ""),
+                    severity="error", timeout=120, markup=False)
 
     def on_refresh_controller_failed(self, message: RefreshController.Failed) -> None:
         self.filter_bar.show_status("Refresh failed", "red")
@@ -328,7 +436,13 @@ class ReaderScreen(Screen[None]):
             self.notify(error_line(error), title="Could not read feeds.toml again", severity="error", markup=False)
 
     def action_remove_feed(self) -> None:
-        if self._asking() or (feed := self._feed_to_remove()) is None:
+        if self._asking():
+            return
+        row = self.filter_pane.cursor_node.data if self.filter_pane.has_focus and self.filter_pane.cursor_node else None
+        if row is not None and row.kind == "saved" and row.value:
+            self._ask_to_remove_saved(row.value)  # d on a saved filter removes that filter
+            return
+        if (feed := self._feed_to_remove()) is None:
             return
         self._ask_to_remove(feed)
 
@@ -400,7 +514,7 @@ class ReaderScreen(Screen[None]):
     def _cycle_pane(self, step: int) -> None:
         if self.filter_bar.searching:
             self._close_search(accepted=True)
-        panes = self.panes
+        panes = [pane for pane in self.panes if pane.display]
         focused = self.focused
         index = panes.index(focused) if focused in panes else 1  # type: ignore[arg-type]
         # set_focus now, not focus() (later): the keys typed behind tab must reach the new pane
@@ -413,12 +527,64 @@ class ReaderScreen(Screen[None]):
         self._cycle_pane(-1)
 
     def action_open_story(self) -> None:
+        """Read the story under the cursor over the whole window."""
         current = self.story_list.current
         if current is None:
             return
-        if self.article.story is None or self.article.story.id != current.id:
-            self._show(current.id, dwell=True)
-        self.article.focus()
+        story = self.article.story
+        if story is not None and story.id == current.id:
+            self._open_reading(story)
+        else:
+            self._read_then_open(current.id)
+
+    @work(exclusive=True, group="story", exit_on_error=False)
+    async def _read_then_open(self, story_id: int) -> None:
+        story = await self.queries.run("story", self.library.story, story_id)
+        if story is not None:
+            self._display(story)
+            self._open_reading(story)
+
+    def _open_reading(self, story: Story) -> None:
+        if self._reading() is not None:
+            return
+        self._stop_dwell()
+        self.app.push_screen(ReadingScreen(self, story))
+        if not story.read:  # opened to be read: it is read
+            self._set_read(story, True)
+
+    def action_page(self) -> None:
+        """Page down the article; at its end, on to the next unread story."""
+        if self.article.at_end:
+            self.action_next_unread()
+        else:
+            self.article.scroll_page_down(animate=False)
+
+    def action_next_unread(self) -> None:
+        self._step(forward=True, unread=True)
+
+    def action_previous_unread(self) -> None:
+        self._step(forward=False, unread=True)
+
+    def action_next_story(self) -> None:
+        self._step(forward=True, unread=False)
+
+    def action_previous_story(self) -> None:
+        self._step(forward=False, unread=False)
+
+    @work(exclusive=True, group="step", exit_on_error=False)
+    async def _step(self, *, forward: bool, unread: bool) -> None:
+        current = self.story_list.current
+        story_filter = self.story_list.story_filter
+        found = await self.queries.run("list", self.library.neighbour, story_filter,
+                                       current.id if current is not None else None, forward=forward, unread=unread)
+        if found is None:
+            where = " · ".join(self.filters.describe(country_name))
+            which = ("unread " if unread else "") + ("stories after this one" if forward else "stories before this one")
+            self.notify(f"No more {which}" + (f" in {where}." if where else "."), markup=False, timeout=3)
+            return
+        self.story_list.go_to(found.id)
+        if self._reading() is None and self.focused is not self.article:
+            self.story_list.focus()
 
     def opening_action(self, key: str, character: str | None) -> Callable[[], None] | None:
         """The action a key opens something with (the search box, a picker, a dialog, the help), if it does;
@@ -429,6 +595,12 @@ class ReaderScreen(Screen[None]):
             return None
         target = self.app if action.scope == "app" else self
         return getattr(target, f"action_{action.action}")
+
+    def action_quit(self) -> None:
+        self.app.exit()
+
+    def action_help(self) -> None:
+        self.app.action_help()  # type: ignore[attr-defined]
 
     # -- filters -------------------------------------------------------------------------------------
 
@@ -488,7 +660,47 @@ class ReaderScreen(Screen[None]):
             self.notify("This story's text has no links.", markup=False)
             return
         self.app.push_screen(PickerScreen("Links in the article", LinkSearch(links), placeholder="Filter links"),
-                             lambda url: self._open(url) if url else None)
+                             lambda url: self.open_link(url) if url else None)
+
+    def action_toggle_sidebar(self) -> None:
+        hidden = not self.has_class("-no-sidebar")
+        self.set_class(hidden, "-no-sidebar")
+        if hidden and self.filter_pane.has_focus:
+            self.story_list.focus()
+
+    def action_toggle_mentions(self) -> None:
+        if not self.filters.get("country"):
+            self.notify("Mentions go with a country filter: choose a country first (c).", markup=False)
+            return
+        self.set_filter("mentions", not self.filters.get("mentions"))
+
+    def action_mark_all_read(self) -> None:
+        counts = self.last_counts
+        unread = counts.unread if counts is not None else self.story_list.total
+        if not unread:
+            self.notify("Every story here is read already.", markup=False)
+            return
+        what = " · ".join(self.filters.describe(country_name)) or "every feed"
+        story_filter = self.story_list.story_filter
+        if unread <= self.story_list.scrollable_content_region.height:
+            self._mark_all_read(story_filter)
+            return
+        question = Text(f"Mark {stories(unread)} read ({what})? ", style="")
+        question.append("[y/n]", style="bold")
+        self.app.push_screen(ConfirmScreen("Mark all read", question),
+                             lambda yes: self._mark_all_read(story_filter) if yes else None)
+
+    @work(exclusive=True, group="mark-all", exit_on_error=False)
+    async def _mark_all_read(self, story_filter: StoryFilter) -> None:
+        try:
+            changed = await self.queries.run("story", self.library.mark_all_read, story_filter)
+        except StoreError as error:
+            self.notify(str(error), title="Could not save", severity="error", markup=False)
+            return
+        self.notify(f"Marked {stories(changed)} read.", markup=False, timeout=3)
+        self._merge_new_stories()
+        if self.article.story is not None:
+            self.article.story = _replace_story(self.article.story, read=True)
 
     def action_toggle_unread(self) -> None:
         self.set_filter("unread", not self.filters.get("unread"))
@@ -535,15 +747,21 @@ class ReaderScreen(Screen[None]):
         if not story.link:
             self.notify("This story has no link.", markup=False)
             return
-        self._open(story.link)
+        self.open_link(story.link)
 
-    def _open(self, url: str) -> None:
+    def open_link(self, url: str) -> None:
+        """Open a link of the story (http, https and mailto only) in a browser."""
         if not is_openable(url):
             self.notify(f"Not opening {safe_line(url)}: only http, https and mailto links are opened.",
                         severity="warning", markup=False)
             return
-        self.app.open_url(url)
-        self.notify(f"Opened {safe_line(url)}", markup=False, timeout=3)
+        self._open_in_browser(url)
+
+    @work(thread=True, group="browser", exit_on_error=False)
+    def _open_in_browser(self, url: str) -> None:
+        opened, line = open_in_browser(url, self.config.settings.browser)
+        self.app.call_from_thread(self.notify, line, severity="information" if opened else "warning", markup=False,
+                                  timeout=4 if opened else 10)
 
     def action_copy_link(self) -> None:
         if (story := self._current_story()) is None:
@@ -551,12 +769,19 @@ class ReaderScreen(Screen[None]):
         if not story.link:
             self.notify("This story has no link.", markup=False)
             return
-        self.app.copy_to_clipboard(safe_line(story.link))
-        self.notify(f"Copied {safe_line(story.link)}", markup=False, timeout=3)
+        self._copy(safe_line(story.link))
 
-    @on(ArticleView.LinkRefused)
-    def _link_refused(self, event: ArticleView.LinkRefused) -> None:
-        self._open(event.url)
+    @work(thread=True, group="clipboard", exit_on_error=False)
+    def _copy(self, text: str) -> None:
+        line = copy_with_tool(text)
+        if line is None:  # no clipboard tool took it: the terminal's own clipboard
+            self.app.call_from_thread(self.app.copy_to_clipboard, text)
+            line = f"Link {osc52_note()}"
+        self.app.call_from_thread(self.notify, line, markup=False, timeout=6)
+
+    @on(ArticleView.LinkClicked)
+    def _link_clicked(self, event: ArticleView.LinkClicked) -> None:
+        self.open_link(event.url)
 
 
 def _replace_story(story: Story, **changes: object) -> Story:

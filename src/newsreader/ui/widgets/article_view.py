@@ -22,6 +22,7 @@ from textual.widgets import Static
 
 from newsreader.library import Story
 from newsreader.text.sanitize import safe_line, safe_text
+from newsreader.ui import keymap
 from newsreader.ui.format import long_when
 from newsreader.ui.widgets.filter_bar import forward_to_search
 
@@ -68,13 +69,14 @@ def text_links(text: str) -> list[ArticleLink]:
     return [ArticleLink(url, url) for url in dict.fromkeys(m.group(0).rstrip(".,;:") for m in _URL.finditer(text))]
 
 
-class ArticleView(VerticalScroll, can_focus=True):
+class ArticleView(VerticalScroll, can_focus=True, inherit_bindings=False):
     """Shows one story, or a message when there is none to show."""
 
-    BINDINGS = []  # the app's keys move and scroll it (see keymap.py)
+    BINDINGS = keymap.pane_bindings(cursor_down="scroll_down", cursor_up="scroll_up", cursor_page_down="page_down",
+                                    cursor_page_up="page_up", cursor_first="scroll_home", cursor_last="scroll_end")
 
-    class LinkRefused(Message):
-        """A link in the text was clicked whose scheme the reader will not open (file:, javascript:, ...)."""
+    class LinkClicked(Message):
+        """A link in the article's text was clicked (the reader decides whether and how to open it)."""
 
         def __init__(self, url: str) -> None:
             super().__init__()
@@ -174,15 +176,17 @@ class ArticleView(VerticalScroll, can_focus=True):
         head.append("\n")
         return head
 
+    @property
+    def at_end(self) -> bool:
+        """Scrolled to the end: there is nothing more of this story to page to."""
+        return self.scroll_y >= self.max_scroll_y
+
     def on_key(self, event: events.Key) -> None:
         forward_to_search(self, event)
 
     def on_markdown_link_clicked(self, event) -> None:  # type: ignore[no-untyped-def]  # Markdown.LinkClicked
         event.stop()
-        if is_openable(event.href):
-            self.app.open_url(event.href)
-        else:
-            self.post_message(self.LinkRefused(safe_line(event.href)))
+        self.post_message(self.LinkClicked(safe_line(event.href)))
 
 
 def _paragraphs(body: str) -> Text:

@@ -1,5 +1,6 @@
-"""The filter pane: Regions as a tree (World > Europe > Eastern Europe ...), Countries and Feeds, each row
-with its story and unread counts under the other active filters. Enter applies a row as a filter.
+"""The filter pane: saved filters, Regions as a tree (World > Europe > Eastern Europe ...), Countries and
+Feeds, each row with its story and unread counts under the other active filters (a saved filter's counts
+are its own). Enter applies a row as a filter.
 
 The pane owns its counts: given the list's filter (`story_filter`), it counts on the counts thread, a moment
 after typing and key repeat settle, and keeps them for the pickers (`counts`).
@@ -18,9 +19,10 @@ from textual.timer import Timer
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from newsreader.library import Counts, Library, StoryFilter, country_name, regions
+from newsreader.library import Counts, Library, SavedFilter, StoryFilter, country_name, regions
 from newsreader.text.sanitize import safe_line
 from newsreader.ui import keymap
+from newsreader.ui.filters import ActiveFilters
 from newsreader.ui.format import compact
 from newsreader.ui.queries import QueryThreads
 from newsreader.ui.widgets.filter_bar import forward_to_search
@@ -28,12 +30,13 @@ from newsreader.ui.widgets.filter_bar import forward_to_search
 #: Counts are the costly query; wait for typing and key repeat to settle before asking.
 COUNTS_DELAY = 0.35
 KINDS = ("region", "country", "feed")
+SAVED = "saved"
 
 
 @dataclass(frozen=True, slots=True)
 class FilterRow:
-    kind: str  #: "region", "country", "feed", or "section" for the three headings
-    value: str | None  #: region name, country code, feed name; None for World (no region filter)
+    kind: str  #: "saved", "region", "country", "feed", or "section" for the headings
+    value: str | None  #: saved filter's name, region name, country code, feed name; None for World
     name: str  #: what the row says
 
 
@@ -67,6 +70,7 @@ class FilterPane(Tree[FilterRow]):
         self._built = False
         self._timer: Timer | None = None
         self.feed_names: list[str] = []
+        self.saved_node: TreeNode[FilterRow] | None = None  # only while there are saved filters
         self.regions_node = self.root.add(Text("Regions", style="bold"), FilterRow("section", "region", "Regions"), expand=True)
         self.countries_node = self.root.add(Text("Countries", style="bold"), FilterRow("section", "country", "Countries"), expand=True)
         self.feeds_node = self.root.add(Text("Feeds", style="bold"), FilterRow("section", "feed", "Feeds"), expand=True)
@@ -110,12 +114,19 @@ class FilterPane(Tree[FilterRow]):
         for kind in KINDS:
             counts = await self._queries.run("counts", self._counts_for, kind, story_filter)
             self.set_counts(kind, counts)
+        saved = self._library.config.filters
+        if saved:
+            self.set_counts(SAVED, await self._queries.run("counts", self._saved_counts, saved))
 
     def _pane_rows(self) -> tuple[list[tuple[str, str | None]], list[tuple[str, str]], list[str]]:
         """Runs on the counts thread: the region tree, the countries in the cache, the feeds."""
         region_rows = [(region.name, region.parent) for region in regions()]
         country_rows = [(code, country_name(code)) for code in self._library.place_counts("country")]
         return region_rows, country_rows, self._library.feed_names()
+
+    def _saved_counts(self, saved: tuple[SavedFilter, ...]) -> dict[str, Counts]:
+        """Each saved filter's own counts (not narrowed by the filters set now)."""
+        return {one.name: self._library.count(ActiveFilters.from_applied(one.applied).story_filter()) for one in saved}
 
     def _counts_for(self, kind: str, story_filter: StoryFilter) -> Mapping[str, Counts]:
         if kind == "feed":
@@ -130,6 +141,18 @@ class FilterPane(Tree[FilterRow]):
         for section in (self.regions_node, self.countries_node, self.feeds_node):
             section.remove_children()
         self._rows.clear()
+        saved = self._library.config.filters
+        if saved and self.saved_node is None:
+            self.saved_node = self.root.add(Text("Saved", style="bold"), FilterRow("section", SAVED, "Saved"),
+                                            before=self.regions_node, expand=True)
+        elif not saved and self.saved_node is not None:
+            self.saved_node.remove()
+            self.saved_node = None
+        if self.saved_node is not None:
+            self.saved_node.remove_children()
+            for one in saved:
+                row = FilterRow(SAVED, one.name, one.name)
+                self._rows[(SAVED, one.name)] = self.saved_node.add_leaf(Text(safe_line(one.name)), row)
         parents: dict[str, TreeNode[FilterRow]] = {}
         for name, parent in regions:
             holder = parents.get(parent) if parent else None

@@ -245,6 +245,26 @@ class StoryList(ScrollView, can_focus=True, inherit_bindings=False):
         self.refresh()
         self._announce()
 
+    def go_to(self, story_id: int) -> None:
+        """Move the cursor to this story (its page is read first if it is not here)."""
+        self._go_to(story_id, self._generation)
+
+    @work(exclusive=True, group="story-list-go-to", exit_on_error=False)
+    async def _go_to(self, story_id: int, generation: int) -> None:
+        position = await self._queries.run("list", self._library.position, self._filter, story_id)
+        if position is None or generation != self._generation:
+            return
+        number = position // PAGE
+        if number not in self._pages:
+            page = await self._queries.run("list", self._library.headers, self._filter, limit=PAGE,
+                                           offset=number * PAGE)
+            if generation != self._generation:
+                return
+            self._remember(number, page)
+        if position >= self._total:  # the count is still on its way
+            self._set_total(position + 1)
+        self.move_cursor(position)
+
     def _scroll_now(self, y: int) -> None:
         """Scroll without animation, in this frame (the row under the cursor must not jump)."""
         self.scroll_target_y = self.scroll_y = max(0, min(y, self.max_scroll_y))
@@ -327,10 +347,15 @@ class StoryList(ScrollView, can_focus=True, inherit_bindings=False):
             feed_width = 14 if width < 110 else 20
             segments.append(Segment(fit(safe_line(header.feed), feed_width) + " ", dim))
             used += feed_width + 1
+        country = self._filter.country
+        mention_only = bool(self._filter.include_mentions and country and country not in header.countries)
         if width >= 56:
-            places = " ".join(header.countries[:3])
+            # A story that only mentions the country filtered on says so: its code in brackets.
+            places = f"({country})" if mention_only else " ".join(header.countries[:3])
             segments.append(Segment(fit(places, 8) + " ", dim))
             used += 9
+        if mention_only:
+            row_style += Style(italic=True)
         title = safe_line(header.title)
         room = max(0, width - used)
         segments.append(Segment(fit(title, room), row_style))

@@ -39,6 +39,9 @@ def kept(entry: Any) -> dict[str, Any]:
         "author": entry.get("author"),
         "published": dict.get(entry, "published_parsed"),
         "updated": dict.get(entry, "updated_parsed"),
+        # The texts too: where feedparser's date parser gives nothing, parse.py reads them (feeds/dates.py).
+        "published text": dict.get(entry, "published"),
+        "updated text": dict.get(entry, "updated"),
         "content": [(c.get("type"), c.get("value")) for c in entry.get("content") or []],
         "tags": [(t.get("term"), t.get("scheme"), t.get("label")) for t in entry.get("tags") or []],
     }
@@ -156,6 +159,8 @@ RSS_ITEMS = {
     "an author with parts": "<item><atom:author><atom:name>Ana</atom:name><atom:uri>https://a/</atom:uri></atom:author></item>",
     "dates": ("<item><pubDate>Mon, 02 Mar 2026 10:00:00 +0100</pubDate><dc:date>2026-03-03T08:00:00Z</dc:date>"
               "<pubDate>not a date</pubDate></item>"),
+    "dates only our own parser reads": ("<item><pubDate>Seg, 24 Set 2018 19:42:40 -0300</pubDate>"
+                                         "<dc:date>24 de setembro de 2018</dc:date></item>"),
     "mojibake and C1 controls": "<item><title>CafÃ© \u0093quoted\u0094 \u20ac</title></item>",
     "markup-like text": "<item><title>[bold]x[/bold] &lt;b&gt;y&lt;/b&gt;</title><description> \n spaced \n </description></item>",
     "an unknown element and namespace": (
@@ -261,7 +266,8 @@ def test_a_hostile_feed_is_kept_literal_either_way() -> None:
 
 TEXTS = ["Kyiv talks", "", "  spaced  ", "A &amp; B", "&lt;b&gt;bold&lt;/b&gt;", "<![CDATA[<p>para</p>]]>",
          "Caf\u00c3\u00a9 cr\u00e8me", "x\u0093y", "https://example.org/a", "http:///x.org/p", "jo@example.org (Jo)",
-         "Mon, 02 Mar 2026 10:00:00 +0100", "2026-03-03T08:00:00Z", "World, Africa ,Kenya", "true"]
+         "Mon, 02 Mar 2026 10:00:00 +0100", "2026-03-03T08:00:00Z", "Seg, 24 Set 2018 19:42:40 -0300",
+         "World, Africa ,Kenya", "true"]
 MEDIA_PARTS = ["<media:title>{}</media:title>", "<media:description>{}</media:description>",
                "<media:credit>{}</media:credit>", "<media:thumbnail url='t'/>", "<media:keywords>{}</media:keywords>"]
 RSS_PARTS = [

@@ -17,6 +17,7 @@ from xml.sax.expatreader import ExpatParser
 import feedparser
 import feedparser.api
 
+from newsreader.feeds.dates import parse_date
 from newsreader.feeds.wellformed import read_wellformed
 from newsreader.model import ParsedEntry, ParsedFeed
 from newsreader.tagging import tag_story
@@ -63,6 +64,17 @@ def _epoch(parsed: Any) -> float | None:
         return float(calendar.timegm(parsed))
     except (TypeError, ValueError, OverflowError):
         return None
+
+
+def _entry_date(raw: Any, key: str) -> float | None:
+    """An entry's `published` or `updated` as feedparser read it, else as `parse_date` reads the feed's text
+    (localized names, human and numeric forms feedparser does not know)."""
+    # dict.get: FeedParserDict.get("updated...") falls back to the published date with a DeprecationWarning
+    # per entry, which is both slow and wrong (a story never updated would look updated).
+    parsed = dict.get(raw, f"{key}_parsed")
+    if not parsed:
+        parsed = parse_date(dict.get(raw, key))
+    return _epoch(parsed)
 
 
 def _absolute(link: str | None, base: str) -> str | None:
@@ -146,10 +158,8 @@ def _parse_entry(raw: Any, options: ParseOptions, tagger: Any) -> ParsedEntry:
     guid = (raw.get("id") or "").strip() or None
     link = _absolute(raw.get("link"), options.url)
     title = safe_line(html_to_text(raw.get("title") or ""))
-    # dict.get: FeedParserDict.get("updated_parsed") falls back to published_parsed with a DeprecationWarning
-    # per entry, which is both slow and wrong (a story never updated would look updated).
-    updated = _epoch(dict.get(raw, "updated_parsed"))
-    published = _epoch(dict.get(raw, "published_parsed")) or updated
+    updated = _entry_date(raw, "updated")
+    published = _entry_date(raw, "published") or updated
     summary_html = raw.get("summary") or ""
     content_html = _content_html(raw)
     summary = html_to_text(summary_html)

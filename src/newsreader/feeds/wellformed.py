@@ -267,10 +267,12 @@ def _entry(item: Any, atom: bool) -> dict[str, Any]:
                 if link is None and guid_link is None:
                     guid_link = value
             entry["id"] = value
-        elif name in _PUBLISHED:
-            entry["published_parsed"] = _parse_date(_text(element))
+        elif name in _PUBLISHED:  # the text too, as feedparser keeps it: parse.py reads what _parse_date cannot
+            entry["published"] = value = _text(element)
+            entry["published_parsed"] = _parse_date(value)
         elif name in _UPDATED:
-            entry["updated_parsed"] = _parse_date(_text(element))
+            entry["updated"] = value = _text(element)
+            entry["updated_parsed"] = _parse_date(value)
         elif name in _AUTHORS:
             # Text authors: the last wins. One Atom-style author (name, email): "name (email)". feedparser's
             # bookkeeping for several of those, or a mix, is not mirrored.

@@ -6,16 +6,20 @@ Every table's queries live in a mixin of their own (feeds.py, stories.py, articl
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newsreader.errors import StoreError
+from newsreader.errors import DiskFull, StoreError
 from newsreader.store.schema import APPLICATION_ID, SchemaError, migrate
 
 BUSY_TIMEOUT_MS = 10_000
+#: An I/O error while the cache's file system has less than this free is taken for a full disk: SQLite says
+#: SQLITE_IOERR, not SQLITE_FULL, when growing the -shm file fails for want of room.
+NO_ROOM_BYTES = 1 << 20
 
 
 def to_datetime(epoch: float) -> datetime:
@@ -52,7 +56,7 @@ class Database:
         except SchemaError as error:
             raise StoreError(f"{self.path}: {error}") from None
         except sqlite3.DatabaseError as error:
-            raise StoreError(_describe(self.path, error)) from None
+            raise store_error(self.path, error) from None
 
     # -- connections ---------------------------------------------------------------------------------
 
@@ -75,9 +79,9 @@ class Database:
             db.execute("PRAGMA foreign_keys = ON")
             db.row_factory = sqlite3.Row  # columns by name, never by position
         except sqlite3.DatabaseError as error:
-            raise StoreError(_describe(self.path, error)) from None
+            raise store_error(self.path, error) from None
         except OSError as error:
-            raise StoreError(f"{self.path}: cannot open the cache: {error.strerror or error}") from None
+            raise _cannot_open(self.path, error) from None
         with self._lock:
             self._connections.append(db)
         return db
@@ -90,13 +94,13 @@ class Database:
                 return
             db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
         except OSError as error:
-            raise StoreError(f"{self.path}: cannot open the cache: {error.strerror or error}") from None
+            raise _cannot_open(self.path, error) from None
         except sqlite3.DatabaseError as error:
-            raise StoreError(_describe(self.path, error)) from None
+            raise store_error(self.path, error) from None
         try:
             self._check_identity(db)
         except sqlite3.DatabaseError as error:
-            raise StoreError(_describe(self.path, error)) from None
+            raise store_error(self.path, error) from None
         finally:
             db.close()
 
@@ -104,7 +108,7 @@ class Database:
         app_id = db.execute("PRAGMA application_id").fetchone()[0]
         has_tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
         if has_tables and app_id != APPLICATION_ID:
-            raise StoreError(f"{self.path}: not a newsreader cache (another program's SQLite file); choose another --data-dir")
+            raise StoreError(_foreign(self.path))
 
     def close(self) -> None:
         with self._lock:
@@ -129,7 +133,7 @@ class Database:
         try:
             return self._db.execute(sql, params).fetchall()
         except sqlite3.DatabaseError as error:
-            raise StoreError(_describe(self.path, error)) from None
+            raise store_error(self.path, error) from None
 
     @property
     def schema_version(self) -> int:
@@ -157,18 +161,52 @@ class Database:
             self._db.execute("VACUUM")
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.DatabaseError as error:
-            raise StoreError(_describe(self.path, error)) from None
+            raise store_error(self.path, error) from None
 
 
-def _describe(path: Path, error: sqlite3.DatabaseError) -> str:
+def _foreign(path: Path) -> str:
+    return f"{path}: not a newsreader cache (another program's SQLite file); choose another --data-dir"
+
+
+def _damaged(path: Path, why: str) -> str:
+    return f"{path}: the cache file is damaged or not SQLite ({why}); move it aside and run `newsreader fetch` again"
+
+
+def _cannot_open(path: Path, error: OSError) -> StoreError:
+    return StoreError(f"{path}: cannot open the cache: {error.strerror or error}")
+
+
+def store_error(path: Path, error: sqlite3.DatabaseError) -> StoreError:
+    """The one line a person reads for a SQLite error, chosen by SQLite's result code, never its English."""
+    code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF  # the primary code of an extended one
     message = str(error)
-    if "not a database" in message or "malformed" in message or "corrupt" in message:
-        return f"{path}: the cache file is damaged or not SQLite ({message}); move it aside and run `newsreader fetch` again"
-    if "disk is full" in message or "disk I/O" in message:
-        return f"{path}: cannot write the cache: {message}"
-    if "readonly" in message or "read-only" in message:
-        return f"{path}: the cache is read-only: {message}"
-    return f"{path}: cache error: {message}"
+    if code == sqlite3.SQLITE_FULL or (code == sqlite3.SQLITE_IOERR and _no_room(path)):
+        return DiskFull(path)
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return StoreError(_damaged(path, message))
+    if code == sqlite3.SQLITE_READONLY or (code == sqlite3.SQLITE_CANTOPEN and not _writable(path)):
+        return StoreError(f"{path}: the cache is read-only; newsreader needs to write the file and its directory")
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return StoreError(f"{path}: the cache is locked by another program (waited {BUSY_TIMEOUT_MS // 1000} s); "
+                          "try again when it is done")
+    if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
+        return StoreError(f"{path}: cannot open the cache ({message})")
+    if code == sqlite3.SQLITE_IOERR:
+        return StoreError(f"{path}: cannot read or write the cache: {message}")
+    return StoreError(f"{path}: cache error: {message}")
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path.parent, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+
+
+def _no_room(path: Path) -> bool:
+    try:
+        stat = os.statvfs(path.parent)
+    except OSError:
+        return False
+    free = stat.f_bfree if os.geteuid() == 0 else stat.f_bavail  # root may write into the reserved blocks
+    return free * stat.f_frsize < NO_ROOM_BYTES
 
 
 class _Transaction:
@@ -182,22 +220,23 @@ class _Transaction:
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.DatabaseError as error:
-            raise StoreError(_describe(self.path, error)) from None
+            raise store_error(self.path, error) from None
         return self.db
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
-        if exc_type is None:
+        if exc is None:
             try:
                 self.db.execute("COMMIT")
                 return False
             except sqlite3.DatabaseError as error:
+                exc = error
+        # SQLite ends the transaction itself when a statement or the COMMIT fails for want of room (or an
+        # I/O error): a ROLLBACK then fails with "no transaction is active" and would hide the real error.
+        if self.db.in_transaction:
+            try:
                 self.db.execute("ROLLBACK")
-                raise StoreError(_describe(self.path, error)) from None
-        try:
-            self.db.execute("ROLLBACK")
-        except sqlite3.Error:
-            pass
+            except sqlite3.Error:
+                pass
         if isinstance(exc, sqlite3.DatabaseError):
-            raise StoreError(_describe(self.path, exc)) from None
+            raise store_error(self.path, exc) from None
         return False
-

@@ -232,5 +232,7 @@ def migrate(db: sqlite3.Connection) -> None:
                 db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            # A full disk makes SQLite roll back by itself: a second ROLLBACK would hide why.
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             raise

@@ -252,6 +252,66 @@ def test_sqlite_errors_are_told_apart_by_their_code_not_their_words(tmp_path: Pa
     assert "locked by another program" in str(database_module.store_error(path, error("x", sqlite3.SQLITE_BUSY)))
 
 
+# -- row 10: a SQLite file that belongs to another program ---------------------------------------------
+
+
+def _empty_with(pragma: str):
+    def make(path: Path) -> None:
+        with closing(sqlite3.connect(path)) as db:
+            db.execute(pragma)
+    return make
+
+
+def _foreign_wal_file(path: Path) -> None:
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("CREATE TABLE notes (body TEXT)")
+
+
+def _newer_cache(path: Path) -> None:
+    Store(path).close()
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("PRAGMA user_version = 999")
+
+
+@pytest.mark.parametrize(("make", "words"), [
+    (_empty_with("PRAGMA application_id = 1234"), "not a newsreader cache"),
+    (_empty_with("PRAGMA user_version = 7"), "not a newsreader cache"),
+    (_foreign_wal_file, "not a newsreader cache"),
+    (_newer_cache, "written by a newer newsreader"),
+], ids=["foreign-application-id", "foreign-user-version", "foreign-wal-file", "newer-newsreader"])
+def test_a_file_that_is_not_ours_is_refused_and_left_byte_for_byte(tmp_path: Path, feed_server: FeedServer, make,
+                                                                    words):
+    data = tmp_path / "data"
+    data.mkdir()
+    cache = data / "cache.sqlite"
+    make(cache)
+    before = fingerprint(cache)
+    config = write_feeds_toml(tmp_path / "feeds.toml", [("World", feed_server.feed("/w", b"<rss/>"))])
+    for command in (["fetch"], ["list"], ["feeds"]):
+        run = newsreader("--config", config, "--data-dir", data, *command)
+        assert run.returncode == 3, run.stderr
+        line = one_line(run)
+        assert line.startswith(f"newsreader: {cache}: ") and words in line
+        assert fingerprint(cache) == before, "not one byte written, no -wal or -shm made"
+    assert feed_server.requests == []
+
+
+@pytest.mark.parametrize("make", [
+    lambda path: None,
+    lambda path: path.write_bytes(b""),
+    _empty_with("PRAGMA journal_mode = WAL"),  # a cache whose first migration never committed
+    lambda path: Store(path).close(),
+], ids=["new-path", "zero-bytes", "blank-sqlite-file", "our-cache"])
+def test_a_new_blank_or_own_cache_is_adopted(tmp_path: Path, make):
+    data = tmp_path / "data"
+    data.mkdir()
+    make(data / "cache.sqlite")
+    assert main(["--data-dir", str(data), "list"]) == 0
+    with closing(sqlite3.connect(data / "cache.sqlite")) as db:
+        assert db.execute("PRAGMA application_id").fetchone()[0] == database_module.APPLICATION_ID
+
+
 # -- damage, read-only, a directory, a lock ------------------------------------------------------------
 
 
@@ -320,6 +380,13 @@ def test_a_cache_on_a_read_only_file_system(small_disk: Path, cache_with_stories
         assert run.returncode == 3, run.stderr
         assert "the cache is read-only" in one_line(run)
     assert fingerprint(small_disk / "data" / "cache.sqlite") == before
+
+
+def test_a_cache_path_that_is_a_directory(tmp_path: Path):
+    (tmp_path / "data" / "cache.sqlite").mkdir(parents=True)
+    run = newsreader("--data-dir", tmp_path / "data", "list")
+    assert run.returncode == 3
+    assert one_line(run) == f"newsreader: {tmp_path / 'data' / 'cache.sqlite'}: cannot open the cache: Is a directory"
 
 
 def test_a_cache_locked_longer_than_the_busy_timeout(cache_with_stories, monkeypatch, capsys):

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from newsreader.errors import DiskFull, StoreError
-from newsreader.store.schema import APPLICATION_ID, SchemaError, migrate
+from newsreader.store.schema import APPLICATION_ID, SchemaError, check_version, migrate
 
 BUSY_TIMEOUT_MS = 10_000
 #: An I/O error while the cache's file system has less than this free is taken for a full disk: SQLite says
@@ -87,18 +87,38 @@ class Database:
         return db
 
     def _refuse_foreign_file(self) -> None:
-        """Check an existing file is ours on a read-only connection first: `_connect` switching it to WAL
-        would already have written to another program's database."""
+        """Check that an existing file is ours before anything writes to it: `_connect` switching it to WAL
+        would already have changed another program's database.
+
+        The header tells most (a foreign application_id or user_version); a read-only connection tells the
+        rest (tables in a file with no application_id). A WAL file with no -wal beside it is read as
+        immutable, so that even the read-only connection creates no -wal and -shm beside another program's
+        file.
+        """
         try:
-            if not self.path.is_file() or self.path.stat().st_size == 0:
-                return
-            db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            with open(self.path, "rb") as file:
+                header = file.read(100)
+        except FileNotFoundError:
+            return
         except OSError as error:
             raise _cannot_open(self.path, error) from None
+        if not header:
+            return  # zero bytes: a cache being born
+        if len(header) < 100 or not header.startswith(b"SQLite format 3\0"):
+            raise StoreError(_damaged(self.path, "not an SQLite file"))
+        if not _may_be_ours(application_id=int.from_bytes(header[68:72], "big"),
+                            user_version=int.from_bytes(header[60:64], "big")):
+            raise StoreError(_foreign(self.path))
+        immutable = header[18] == 2 and not Path(f"{self.path}-wal").exists()
+        uri = f"{self.path.resolve().as_uri()}?{'immutable=1' if immutable else 'mode=ro'}"
+        try:
+            db = sqlite3.connect(uri, uri=True)
         except sqlite3.DatabaseError as error:
             raise store_error(self.path, error) from None
         try:
             self._check_identity(db)
+        except SchemaError as error:
+            raise StoreError(f"{self.path}: {error}") from None
         except sqlite3.DatabaseError as error:
             raise store_error(self.path, error) from None
         finally:
@@ -106,9 +126,11 @@ class Database:
 
     def _check_identity(self, db: sqlite3.Connection) -> None:
         app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
         has_tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
-        if has_tables and app_id != APPLICATION_ID:
+        if not _may_be_ours(application_id=app_id, user_version=version) or (has_tables and app_id != APPLICATION_ID):
             raise StoreError(_foreign(self.path))
+        check_version(version)
 
     def close(self) -> None:
         with self._lock:
@@ -162,6 +184,11 @@ class Database:
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.DatabaseError as error:
             raise store_error(self.path, error) from None
+
+
+def _may_be_ours(*, application_id: int, user_version: int) -> bool:
+    """Ours, or a blank SQLite file (how a cache looks before its first migration commits)."""
+    return application_id == APPLICATION_ID or (application_id == 0 and user_version == 0)
 
 
 def _foreign(path: Path) -> str:

@@ -312,6 +312,46 @@ def test_a_new_blank_or_own_cache_is_adopted(tmp_path: Path, make):
         assert db.execute("PRAGMA application_id").fetchone()[0] == database_module.APPLICATION_ID
 
 
+# -- row 13: who may read the cache ----------------------------------------------------------------------
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize("umask", [0o000, 0o022, 0o077])
+def test_the_data_directory_and_cache_are_made_private(tmp_path: Path, feed_server: FeedServer, umask: int):
+    data = tmp_path / "home" / "newsreader"
+    config = write_feeds_toml(tmp_path / "feeds.toml", [("World", feed_server.feed("/w", (FEEDS / "world.rss").read_bytes()))])
+    run = subprocess.run([sys.executable, "-m", "newsreader", "--config", str(config), "--data-dir", str(data), "fetch"],
+                         capture_output=True, text=True, timeout=120, umask=umask)
+    assert run.returncode == 0, run.stderr
+    assert mode(data) == 0o700
+    assert mode(data / "cache.sqlite") == 0o600
+    assert mode(tmp_path / "home") == 0o777 & ~umask, "directories above the data directory are not ours to close"
+
+
+def test_sqlite_gives_the_wal_and_shm_the_cache_files_mode(tmp_path: Path):
+    old = os.umask(0o022)
+    try:
+        with Store(tmp_path / "data" / "cache.sqlite") as store:
+            store.sync_feeds([FeedConfig("World", "http://example.test/")])
+            files = [store.path, Path(f"{store.path}-wal"), Path(f"{store.path}-shm")]
+            assert {file.name: mode(file) for file in files} == {file.name: 0o600 for file in files}
+    finally:
+        os.umask(old)
+
+
+def test_an_existing_directory_and_cache_keep_their_modes(tmp_path: Path):
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    os.chmod(data, 0o755)
+    Store(data / "cache.sqlite").close()
+    os.chmod(data / "cache.sqlite", 0o644)
+    assert main(["--data-dir", str(data), "list"]) == 0
+    assert (mode(data), mode(data / "cache.sqlite")) == (0o755, 0o644)
+
+
 # -- damage, read-only, a directory, a lock ------------------------------------------------------------
 
 

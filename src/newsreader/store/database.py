@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from newsreader.config.locations import PRIVATE_DIRECTORY_MODE, PRIVATE_FILE_MODE
 from newsreader.errors import DiskFull, StoreError
 from newsreader.store.schema import APPLICATION_ID, SchemaError, check_version, migrate
 
@@ -70,7 +71,8 @@ class Database:
 
     def _connect(self) -> sqlite3.Connection:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=PRIVATE_DIRECTORY_MODE, parents=True, exist_ok=True)
+            _create_private(self.path)
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             # WAL lets a `newsreader fetch` from cron write while a reader is open.
@@ -189,6 +191,15 @@ class Database:
 def _may_be_ours(*, application_id: int, user_version: int) -> bool:
     """Ours, or a blank SQLite file (how a cache looks before its first migration commits)."""
     return application_id == APPLICATION_ID or (application_id == 0 and user_version == 0)
+
+
+def _create_private(path: Path) -> None:
+    """Create the cache file, readable by its owner alone, unless it exists (then it is left as it is).
+    SQLite gives the -wal and -shm it creates the main file's mode."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
+    except FileExistsError:
+        pass
 
 
 def _foreign(path: Path) -> str:

@@ -7,6 +7,7 @@ Every table's queries live in a mixin of their own (feeds.py, stories.py, articl
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -240,11 +241,9 @@ def _writable(path: Path) -> bool:
 
 def _no_room(path: Path) -> bool:
     try:
-        stat = os.statvfs(path.parent)
+        return shutil.disk_usage(path.parent).free < NO_ROOM_BYTES
     except OSError:
         return False
-    free = stat.f_bfree if os.geteuid() == 0 else stat.f_bavail  # root may write into the reserved blocks
-    return free * stat.f_frsize < NO_ROOM_BYTES
 
 
 class _Transaction:

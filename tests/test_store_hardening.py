@@ -250,6 +250,8 @@ def test_sqlite_errors_are_told_apart_by_their_code_not_their_words(tmp_path: Pa
     io = database_module.store_error(path, error("disk is full", sqlite3.SQLITE_IOERR_WRITE))  # type: ignore[attr-defined]
     assert not isinstance(io, DiskFull) and "cannot read or write the cache" in str(io)
     assert "locked by another program" in str(database_module.store_error(path, error("x", sqlite3.SQLITE_BUSY)))
+    assert "the cache is read-only" in str(database_module.store_error(path, error("x", sqlite3.SQLITE_READONLY)))
+    assert "damaged" in str(database_module.store_error(path, error("x", sqlite3.SQLITE_CORRUPT)))
 
 
 # -- row 10: a SQLite file that belongs to another program ---------------------------------------------

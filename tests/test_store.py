@@ -13,6 +13,7 @@ import pytest
 
 from newsreader.cli import main
 from newsreader.config.types import Config, FeedConfig
+from newsreader.errors import DiskFull
 from newsreader.feeds.parse import ParseOptions, parse_feed
 from newsreader.model import StoryFilter
 from newsreader.refresh import refresh_feeds_sync
@@ -423,10 +424,12 @@ def test_fetch_crash_through_refresh_keeps_finished_feeds(tmp_path, feed_server:
             with store._write() as db:
                 db.execute("INSERT INTO stories (feed_id, key, title, sort_at, fetched_at, content_hash) VALUES (?, 'x', 'x', 0, 0, '')",
                            (feed_id,))
-                raise sqlite3.OperationalError("database or disk is full")
+                full = sqlite3.OperationalError("database or disk is full")
+                full.sqlite_errorcode = sqlite3.SQLITE_FULL  # what SQLite sets; the store reads the code
+                raise full
 
         monkeypatch.setattr(store, "save_feed", disk_full)
-        with pytest.raises(StoreError, match="disk is full"):
+        with pytest.raises(DiskFull, match="the cache's disk is full"):
             refresh_feeds_sync(store, config, feeds=[config.feeds[0]])
         monkeypatch.setattr(store, "save_feed", real)
         assert store.feed_counts().keys() == {"Atom"}

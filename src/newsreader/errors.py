@@ -83,6 +83,13 @@ class StoreError(NewsreaderError):
 class DiskFull(StoreError):
     """The cache's disk (or SQLite's own size limit) is full: nothing was lost, but nothing more fits."""
 
+    def __init__(self, path: str | Path) -> None:
+        super().__init__(str(path))
+        self.path = str(path)  #: the cache file
+
+    def __str__(self) -> str:
+        return f"{self.path}: the cache's disk is full; what was saved stays: free some space and try again"
+
 
 class RefreshCancelled(NewsreaderError):
     """The run was stopped from outside (`cancel`); every feed saved before that stays saved."""

@@ -126,8 +126,13 @@ async def refresh_feeds(
             async with asyncio.TaskGroup() as group:
                 for feed in targets:
                     group.create_task(one(feed))
-        except* StoreError as errors:
-            raise errors.exceptions[0] from None
+        except ExceptionGroup as failures:
+            # The first StoreError (a full disk, say) is why the run stopped; the rest are its echoes (feeds
+            # cancelled, or meeting the same full disk), and the caller hears of it as itself, not in a group.
+            cache_error = _first_store_error(failures)
+            if cache_error is None:
+                raise
+            raise cache_error from None
         await on_writer(store.index_pending)
         caps = {feed.url: feed.max_stories for feed in config.feeds if feed.max_stories}
         retention = await on_writer(lambda: store.apply_retention(settings.keep_days, caps))
@@ -223,6 +228,14 @@ async def _parse(pool: ParserPool, loop: asyncio.AbstractEventLoop, body: bytes,
             # of the run rather than failing every remaining feed.
             pool.workers = 0
     return await loop.run_in_executor(None, parse_feed, body, options)
+
+
+def _first_store_error(group: BaseExceptionGroup) -> StoreError | None:
+    for error in group.exceptions:
+        found = _first_store_error(error) if isinstance(error, BaseExceptionGroup) else error
+        if isinstance(found, StoreError):
+            return found
+    return None
 
 
 def _wants_fulltext(feed: FeedConfig, config: Config, override: bool | None) -> bool:

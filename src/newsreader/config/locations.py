@@ -10,6 +10,10 @@ import platformdirs
 APP_NAME = "newsreader"
 CONFIG_FILENAME = "feeds.toml"
 CACHE_FILENAME = "cache.sqlite"
+#: The data directory and the files in it hold what a person read and starred: only they may look. These are
+#: the modes newsreader creates them with (the umask can only take more away); existing ones are left alone.
+PRIVATE_DIRECTORY_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
 
 
 def config_directory() -> Path:
@@ -18,7 +22,7 @@ def config_directory() -> Path:
 
 
 def data_directory(override: str | os.PathLike[str] | None = None) -> Path:
-    """The data directory, possibly creating it.
+    """The data directory, possibly creating it (private: PRIVATE_DIRECTORY_MODE).
 
     `override` (``--data-dir``) wins, then ``NEWSREADER_DATA_DIR``, then the platform's user data dir.
     """
@@ -29,7 +33,7 @@ def data_directory(override: str | os.PathLike[str] | None = None) -> Path:
     else:
         path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
     path = path.expanduser()
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=PRIVATE_DIRECTORY_MODE, parents=True, exist_ok=True)
     return path
 
 

@@ -6,6 +6,8 @@ Every table's queries live in a mixin of their own (feeds.py, stories.py, articl
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -13,12 +15,16 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newsreader.errors import StoreError
-from newsreader.store.schema import APPLICATION_ID, SchemaError, migrate
+from newsreader.config.locations import PRIVATE_DIRECTORY_MODE, PRIVATE_FILE_MODE
+from newsreader.errors import DiskFull, StoreError
+from newsreader.store.schema import APPLICATION_ID, SchemaError, check_version, migrate
 
 BUSY_TIMEOUT_MS = 10_000
 #: How long close() waits for queries on other threads to let go of their connections.
 CLOSE_WAIT_SECONDS = 5.0
+#: An I/O error while the cache's file system has less than this free is taken for a full disk: SQLite says
+#: SQLITE_IOERR, not SQLITE_FULL, when growing the -shm file fails for want of room.
+NO_ROOM_BYTES = 1 << 20
 
 
 def to_datetime(epoch: float) -> datetime:
@@ -60,7 +66,7 @@ class Database:
         except SchemaError as error:
             raise StoreError(f"{self.path}: {error}") from None
         except sqlite3.DatabaseError as error:
-            raise StoreError(_describe(self.path, error)) from None
+            raise store_error(self.path, error) from None
 
     # -- connections ---------------------------------------------------------------------------------
 
@@ -74,7 +80,8 @@ class Database:
 
     def _connect(self) -> sqlite3.Connection:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=PRIVATE_DIRECTORY_MODE, parents=True, exist_ok=True)
+            _create_private(self.path)
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             # WAL lets a `newsreader fetch` from cron write while a reader is open.
@@ -83,36 +90,58 @@ class Database:
             db.execute("PRAGMA foreign_keys = ON")
             db.row_factory = sqlite3.Row  # columns by name, never by position
         except sqlite3.DatabaseError as error:
-            raise StoreError(_describe(self.path, error)) from None
+            raise store_error(self.path, error) from None
         except OSError as error:
-            raise StoreError(f"{self.path}: cannot open the cache: {error.strerror or error}") from None
+            raise _cannot_open(self.path, error) from None
         with self._lock:
             self._connections.append(db)
         return db
 
     def _refuse_foreign_file(self) -> None:
-        """Check an existing file is ours on a read-only connection first: `_connect` switching it to WAL
-        would already have written to another program's database."""
+        """Check that an existing file is ours before anything writes to it: `_connect` switching it to WAL
+        would already have changed another program's database.
+
+        The header tells most (a foreign application_id or user_version); a read-only connection tells the
+        rest (tables in a file with no application_id). A WAL file with no -wal beside it is read as
+        immutable, so that even the read-only connection creates no -wal and -shm beside another program's
+        file.
+        """
         try:
-            if not self.path.is_file() or self.path.stat().st_size == 0:
-                return
-            db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            with open(self.path, "rb") as file:
+                header = file.read(100)
+        except FileNotFoundError:
+            return
         except OSError as error:
-            raise StoreError(f"{self.path}: cannot open the cache: {error.strerror or error}") from None
+            raise _cannot_open(self.path, error) from None
+        if not header:
+            return  # zero bytes: a cache being born
+        if len(header) < 100 or not header.startswith(b"SQLite format 3\0"):
+            raise StoreError(_damaged(self.path, "not an SQLite file"))
+        if not _may_be_ours(application_id=int.from_bytes(header[68:72], "big"),
+                            user_version=int.from_bytes(header[60:64], "big")):
+            raise StoreError(_foreign(self.path))
+        immutable = header[18] == 2 and not Path(f"{self.path}-wal").exists()
+        uri = f"{self.path.resolve().as_uri()}?{'immutable=1' if immutable else 'mode=ro'}"
+        try:
+            db = sqlite3.connect(uri, uri=True)
         except sqlite3.DatabaseError as error:
-            raise StoreError(_describe(self.path, error)) from None
+            raise store_error(self.path, error) from None
         try:
             self._check_identity(db)
+        except SchemaError as error:
+            raise StoreError(f"{self.path}: {error}") from None
         except sqlite3.DatabaseError as error:
-            raise StoreError(_describe(self.path, error)) from None
+            raise store_error(self.path, error) from None
         finally:
             db.close()
 
     def _check_identity(self, db: sqlite3.Connection) -> None:
         app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
         has_tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
-        if has_tables and app_id != APPLICATION_ID:
-            raise StoreError(f"{self.path}: not a newsreader cache (another program's SQLite file); choose another --data-dir")
+        if not _may_be_ours(application_id=app_id, user_version=version) or (has_tables and app_id != APPLICATION_ID):
+            raise StoreError(_foreign(self.path))
+        check_version(version)
 
     def interrupt(self) -> None:
         """Stop every query running now, on any thread (each fails with StoreError); the cache stays open."""
@@ -173,7 +202,7 @@ class Database:
             with self._using() as db:
                 return db.execute(sql, params).fetchall()
         except sqlite3.DatabaseError as error:
-            raise StoreError(_describe(self.path, error)) from None
+            raise store_error(self.path, error) from None
 
     @property
     def schema_version(self) -> int:
@@ -201,18 +230,64 @@ class Database:
                 db.execute("VACUUM")
                 db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.DatabaseError as error:
-            raise StoreError(_describe(self.path, error)) from None
+            raise store_error(self.path, error) from None
 
 
-def _describe(path: Path, error: sqlite3.DatabaseError) -> str:
+def _may_be_ours(*, application_id: int, user_version: int) -> bool:
+    """Ours, or a blank SQLite file (how a cache looks before its first migration commits)."""
+    return application_id == APPLICATION_ID or (application_id == 0 and user_version == 0)
+
+
+def _create_private(path: Path) -> None:
+    """Create the cache file, readable by its owner alone, unless it exists (then it is left as it is).
+    SQLite gives the -wal and -shm it creates the main file's mode."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
+    except FileExistsError:
+        pass
+
+
+def _foreign(path: Path) -> str:
+    return f"{path}: not a newsreader cache (another program's SQLite file); choose another --data-dir"
+
+
+def _damaged(path: Path, why: str) -> str:
+    return f"{path}: the cache file is damaged or not SQLite ({why}); move it aside and run `newsreader fetch` again"
+
+
+def _cannot_open(path: Path, error: OSError) -> StoreError:
+    return StoreError(f"{path}: cannot open the cache: {error.strerror or error}")
+
+
+def store_error(path: Path, error: sqlite3.DatabaseError) -> StoreError:
+    """The one line a person reads for a SQLite error, chosen by SQLite's result code, never its English."""
+    code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF  # the primary code of an extended one
     message = str(error)
-    if "not a database" in message or "malformed" in message or "corrupt" in message:
-        return f"{path}: the cache file is damaged or not SQLite ({message}); move it aside and run `newsreader fetch` again"
-    if "disk is full" in message or "disk I/O" in message:
-        return f"{path}: cannot write the cache: {message}"
-    if "readonly" in message or "read-only" in message:
-        return f"{path}: the cache is read-only: {message}"
-    return f"{path}: cache error: {message}"
+    if code == sqlite3.SQLITE_FULL or (code == sqlite3.SQLITE_IOERR and _no_room(path)):
+        return DiskFull(path)
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return StoreError(_damaged(path, message))
+    if code == sqlite3.SQLITE_READONLY or (code == sqlite3.SQLITE_CANTOPEN and not _writable(path)):
+        return StoreError(f"{path}: the cache is read-only; newsreader needs to write the file and its directory")
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return StoreError(f"{path}: the cache is locked by another program (waited {BUSY_TIMEOUT_MS // 1000} s); "
+                          "try again when it is done")
+    if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
+        return StoreError(f"{path}: cannot open the cache ({message})")
+    if code == sqlite3.SQLITE_IOERR:
+        return StoreError(f"{path}: cannot read or write the cache: {message}")
+    return StoreError(f"{path}: cache error: {message}")
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path.parent, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+
+
+def _no_room(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free < NO_ROOM_BYTES
+    except OSError:
+        return False
 
 
 class _Transaction:
@@ -226,22 +301,23 @@ class _Transaction:
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.DatabaseError as error:
-            raise StoreError(_describe(self.path, error)) from None
+            raise store_error(self.path, error) from None
         return self.db
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
-        if exc_type is None:
+        if exc is None:
             try:
                 self.db.execute("COMMIT")
                 return False
             except sqlite3.DatabaseError as error:
+                exc = error
+        # SQLite ends the transaction itself when a statement or the COMMIT fails for want of room (or an
+        # I/O error): a ROLLBACK then fails with "no transaction is active" and would hide the real error.
+        if self.db.in_transaction:
+            try:
                 self.db.execute("ROLLBACK")
-                raise StoreError(_describe(self.path, error)) from None
-        try:
-            self.db.execute("ROLLBACK")
-        except sqlite3.Error:
-            pass
+            except sqlite3.Error:
+                pass
         if isinstance(exc, sqlite3.DatabaseError):
-            raise StoreError(_describe(self.path, exc)) from None
+            raise store_error(self.path, exc) from None
         return False
-

@@ -208,13 +208,18 @@ class SchemaError(Exception):
     pass
 
 
-def migrate(db: sqlite3.Connection) -> None:
-    """Bring the file up to SCHEMA_VERSION, one transaction per step."""
-    version = db.execute("PRAGMA user_version").fetchone()[0]
+def check_version(version: int) -> None:
+    """Refuse a cache this newsreader cannot read: one written by a newer one."""
     if version > SCHEMA_VERSION:
         raise SchemaError(
             f"the cache was written by a newer newsreader (schema {version}, this one knows {SCHEMA_VERSION})"
         )
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Bring the file up to SCHEMA_VERSION, one transaction per step."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    check_version(version)
     for target in range(version + 1, SCHEMA_VERSION + 1):
         step = MIGRATIONS.get(target)
         if step is None:
@@ -232,5 +237,7 @@ def migrate(db: sqlite3.Connection) -> None:
                 db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            # A full disk makes SQLite roll back by itself: a second ROLLBACK would hide why.
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             raise

@@ -232,8 +232,13 @@ sqlite3_checkpoint() {
 }
 
 fever_fetch() {
+    # coldsweat skips a feed checked in the last 3 minutes, and asks with If-None-Match/If-Modified-Since:
+    # forget both first, so every feed is fetched now and whole (tt-rss's --force-update, for coldsweat).
     exec 9>"$STATE/fever-fetch.lock"
     flock 9
+    "$COLDSWEAT_VENV/bin/python" -c 'import sqlite3, sys
+with sqlite3.connect(sys.argv[1], timeout=30) as db:
+    db.execute("UPDATE feeds SET last_checked_on = NULL, last_updated_on = NULL, etag = \x27\x27")' "$COLDSWEAT_DB"
     coldsweat fetch
 }
 
@@ -267,7 +272,7 @@ write_env() {
             TTRSS_UPDATE "$SCRIPT ttrss-update" \
             TTRSS_PSQL "runuser -u postgres -- psql -X -q -A -t -p $PG_PORT -d ttrss" \
             FEVER_URL "$FEVER_URL" FEVER_USER "$FEVER_USER" FEVER_PASSWORD "$FEVER_PASSWORD" \
-            FEVER_FETCH "$SCRIPT fever-fetch" FEVER_SUBSCRIBE "$SCRIPT fever-subscribe" \
+            FEVER_FETCH "$SCRIPT fever-fetch" FEVER_SUBSCRIBE "$SCRIPT fever-subscribe" FEVER_DB "$COLDSWEAT_DB" \
             FEEDS_DIR "$FEEDS_DIR" FEEDS_URL "$FEEDS_URL"
     } > "$tmp"
     mv "$tmp" "$ENV_FILE"

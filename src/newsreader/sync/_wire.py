@@ -41,10 +41,11 @@ async def post_json(http: httpx.AsyncClient, url: str, *, where: str, stats: Wir
     started = time.perf_counter()
     try:
         async with http.stream("POST", url, content=body(), headers={"Content-Type": content_type}) as response:
-            answer = bytearray()
+            answer = _Body()
             async for chunk in response.aiter_bytes():
-                answer += chunk
-                if len(answer) > max_bytes:
+                answer.data += chunk
+                chunk = b""  # noqa: PLW2901 (the body lives only in `answer`, whose repr is its size)
+                if len(answer.data) > max_bytes:
                     raise SyncError(SyncErrorKind.BAD_RESPONSE,
                                     f"{where}: answer larger than {max_bytes // (1024 * 1024)} MB")
             status = response.status_code
@@ -54,12 +55,25 @@ async def post_json(http: httpx.AsyncClient, url: str, *, where: str, stats: Wir
     finally:
         stats.requests += 1
         stats.seconds += time.perf_counter() - started
-    stats.bytes += len(answer)
+    stats.bytes += len(answer.data)
     try:
-        parsed = json.loads(answer)
+        parsed = json.loads(answer.data)
     except ValueError:
         if status >= 400:
             raise SyncError(SyncErrorKind.HTTP_STATUS, f"{where}: HTTP {status}", status=status) from None
         raise SyncError(SyncErrorKind.BAD_RESPONSE, f"{where}: the answer is not JSON (HTTP {status}, "
-                        f"{len(answer)} bytes): is this the right address?") from None
+                        f"{len(answer.data)} bytes): is this the right address?") from None
     return status, parsed
+
+
+class _Body:
+    """A response body whose repr is its size. A server that echoes the request (a misconfigured proxy, a
+    debugging endpoint) would echo the password: a traceback that shows locals must not print it."""
+
+    __slots__ = ("data",)
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def __repr__(self) -> str:
+        return f"<{len(self.data)} bytes>"

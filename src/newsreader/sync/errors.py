@@ -63,12 +63,14 @@ def transport_error(error: httpx.HTTPError, where: str) -> SyncError:
     """An httpx exception (from httpx's own transport or the reader's aiohttp one) as a SyncError."""
     if isinstance(error, httpx.TimeoutException):
         return SyncError(SyncErrorKind.TIMEOUT, f"{where}: timed out")
-    tls = _tls_cause(error)
-    if tls is not None:
-        if isinstance(tls, ssl.SSLCertVerificationError):
-            reason = f"its certificate is not trusted ({tls.verify_message or tls.reason})"
+    tls = _tls_causes(error)
+    if tls:
+        verify = next((getattr(c, "verify_message", None) for c in tls if getattr(c, "verify_message", None)), None)
+        if verify or any(isinstance(c, ssl.SSLCertVerificationError) for c in tls):
+            reason = f"its certificate is not trusted ({verify or 'verification failed'})"
         else:
-            reason = f"TLS failed ({tls.reason or type(tls).__name__})"
+            detail = next((getattr(c, "reason", None) for c in tls if getattr(c, "reason", None)), None)
+            reason = f"TLS failed ({detail or type(tls[-1]).__name__})"
         return SyncError(SyncErrorKind.TLS, f"{where}: {reason}")
     if isinstance(error, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
         return SyncError(SyncErrorKind.UNREACHABLE, f"{where}: not an http(s) URL")
@@ -88,11 +90,9 @@ def _causes(error: BaseException):
         todo += [current.__cause__, current.__context__, getattr(current, "os_error", None)]
 
 
-def _tls_cause(error: BaseException) -> ssl.SSLError | None:
-    for cause in _causes(error):
-        if isinstance(cause, ssl.SSLError):
-            return cause
-    return None
+def _tls_causes(error: BaseException) -> list[ssl.SSLError]:
+    """The TLS errors under an httpx one (aiohttp wraps the ssl module's in its own SSLError subclasses)."""
+    return [cause for cause in _causes(error) if isinstance(cause, ssl.SSLError)]
 
 
 def _os_reason(error: BaseException) -> str | None:

@@ -170,20 +170,20 @@ class TtRssClient:
     async def headlines(self, feed_id: int = ALL_ARTICLES, *, since_id: int = 0,
                         view_mode: str = ViewMode.ALL, show_content: bool = True, is_cat: bool = False,
                         page_size: int = PAGE_SIZE) -> AsyncIterator[list[RemoteStory]]:
-        """Every matching story, a page (one call) at a time, oldest first; `since_id`: only stories with a
+        """Every matching story, a page (one call) at a time, newest first; `since_id`: only stories with a
         larger id (what arrived since the last sync).
 
-        Oldest first ("date_reverse") keeps `skip` paging stable while the server adds stories during the
-        sync: new ones sort after the pages already read. A story seen twice (a tie moving between pages)
-        is given once.
+        tt-rss's own order (newest arrival first) is the one `skip` paging survives: a story the updater
+        adds during the sync lands on top and pushes what follows one place down, so a story is seen
+        twice (and given once), never missed; the updater's purge removes the oldest, at the far end.
+        Oldest first ("date_reverse") would lose a story for every one purged from the pages already read.
         """
         page_size = min(page_size, PAGE_SIZE)
         seen: set[int] = set()
         skip = 0
         while True:
             page = await self.headlines_page(feed_id, skip=skip, limit=page_size, since_id=since_id,
-                                             view_mode=view_mode, show_content=show_content, is_cat=is_cat,
-                                             order_by="date_reverse")
+                                             view_mode=view_mode, show_content=show_content, is_cat=is_cat)
             skip += len(page)
             fresh = [story for story in page if story.id not in seen]
             seen.update(story.id for story in fresh)

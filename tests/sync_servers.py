@@ -22,6 +22,9 @@ Contract (.ci/sync-servers.env, shell `KEY='value'` lines; NEWSREADER_SYNC_ENV n
   FEVER_DB                                              coldsweat's SQLite database
   FEEDS_DIR, FEEDS_URL                                  a file written under FEEDS_DIR is served at FEEDS_URL
 
+ServerSwitch(url) puts a forwarder in front of a server that one test can turn off and on ("the server is
+down" for that test alone, e.g. for changes queued offline), while every other test keeps the real one.
+
 Without the file, or with a server not answering, the tests that need one skip and say why; with
 NEWSREADER_SYNC_SERVERS=required (CI) they fail instead, so a broken setup cannot pass as skipped tests.
 Every run of `start` empties the test users' subscriptions, so tests never depend on what earlier runs left;
@@ -38,6 +41,7 @@ import shutil
 import socket
 import sqlite3
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -222,6 +226,95 @@ class FeedFolder:
         self.servers.fever_sql("DELETE FROM subscriptions WHERE feed_id IN "
                                f"(SELECT id FROM feeds WHERE self_link LIKE '{pattern}')")
         self.servers.fever_sql(f"DELETE FROM feeds WHERE self_link LIKE '{pattern}'")
+
+
+# ------------------------------------------------------------------------------------------------ a switch
+
+
+class ServerSwitch:
+    """A TCP forwarder on 127.0.0.1 in front of one server, which a test can turn off and on: "the server is
+    down" for this test's client only, while the real server goes on serving every other test.
+
+        with ServerSwitch(servers.ttrss_url) as switch:
+            client = TtRssClient(http, switch.url, ...)
+            switch.down()   # refused connections, and the open ones cut
+            switch.up()     # the same address answers again
+    """
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self._target = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self._listener: socket.socket | None = None
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self.url = f"{parts.scheme}://127.0.0.1:{self.port}{parts.path}"
+
+    def __enter__(self) -> ServerSwitch:
+        self.up()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.down()
+
+    def up(self) -> None:
+        if self._listener is not None:
+            return
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen()
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def down(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            _close(listener)  # shutdown() first: close() alone leaves a blocked accept() listening on Linux
+        with self._lock:
+            for sock in self._open:
+                _close(sock)
+            self._open.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self._target, timeout=10)
+            except OSError:
+                _close(client)
+                continue
+            with self._lock:
+                self._open.update((client, upstream))
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            _close(source)
+            _close(sink)
+            with self._lock:
+                self._open.discard(source)
+                self._open.discard(sink)
+
+
+def _close(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    sock.close()
 
 
 # ------------------------------------------------------------------------------------------------ fixtures

@@ -12,7 +12,7 @@ import pytest
 
 from newsreader.sync import SyncError, SyncErrorKind, TtRssClient
 from newsreader.sync.ttrss import STARRED, ViewMode, guid_hash, guid_hash_of
-from sync_servers import FeedFolder, SyncServers, feed_folder, http, item, rss, sync_servers  # noqa: F401
+from sync_servers import FeedFolder, ServerSwitch, SyncServers, feed_folder, http, item, rss, sync_servers  # noqa: F401
 
 
 def client(servers: SyncServers, http, *, user: str | None = None, password: str | None = None) -> TtRssClient:
@@ -70,6 +70,18 @@ async def test_a_session_the_server_forgot_is_renewed_by_logging_in_again(sync_s
     sync_servers.ttrss_sql(f"DELETE FROM ttrss_sessions WHERE id = '{old_sid}'")
     assert isinstance(await ttrss.feeds(), list)  # NOT_LOGGED_IN, then login again, then the call
     assert ttrss._sid.reveal() != old_sid
+
+
+async def test_a_server_that_goes_away_is_unreachable_and_the_same_client_works_when_it_is_back(sync_servers, http):
+    with ServerSwitch(sync_servers.ttrss_url) as switch:
+        ttrss = TtRssClient(http, switch.url, sync_servers.ttrss_user, sync_servers.ttrss_password)
+        await ttrss.feeds()
+        switch.down()
+        with pytest.raises(SyncError) as raised:
+            await ttrss.feeds()
+        assert raised.value.kind is SyncErrorKind.UNREACHABLE
+        switch.up()
+        assert isinstance(await ttrss.feeds(), list)  # the session outlived the outage
 
 
 # ------------------------------------------------------------------------------------------ subscriptions
@@ -168,6 +180,7 @@ async def test_read_and_starred_from_the_client_reach_the_server(sync_servers, f
     _, now = await all_headlines(other, feed_id)
     state = {s.id: (s.read, s.starred) for s in now}
     assert state[read_id] == (True, False) and state[starred_id] == (False, True)
+    assert (await other.counters()).starred >= 1
     # ... and it is in the server's own tables.
     rows = sync_servers.ttrss_sql(
         f"SELECT ref_id, unread, marked FROM ttrss_user_entries WHERE ref_id IN ({read_id}, {starred_id}) "

@@ -194,7 +194,8 @@ async def test_ttrss_marks_go_as_update_article_in_batches():
         assert await ttrss.mark_read([1, 2]) == 2
         assert await ttrss.mark_starred([3], starred=False) == 2
         await ttrss.mark_read(range(2500), read=False)
-    marks = [(r["article_ids"].count(",") + 1, r["field"], r["mode"]) for r in fake.requests if r["op"] == "updateArticle"]
+    marks = [(r["article_ids"].count(",") + 1, r["field"], r["mode"])
+             for r in fake.requests if r["op"] == "updateArticle"]
     assert marks == [(2, 2, 0), (1, 0, 0), (1000, 2, 1), (1000, 2, 1), (500, 2, 1)]
 
 
@@ -213,7 +214,8 @@ async def test_ttrss_a_failed_subscription_says_why_in_our_words_and_keeps_the_s
         with pytest.raises(SyncError) as raised:
             await ttrss.subscribe("http://example.org/feed")
     assert raised.value.kind is SyncErrorKind.REJECTED
-    assert str(raised.value).endswith("could not subscribe to http://example.org/feed: the server could not download the address")
+    assert str(raised.value).endswith(
+        "could not subscribe to http://example.org/feed: the server could not download the address")
     assert raised.value.detail == "HTTP Code: 404 <b>hostile</b>"
 
 
@@ -269,7 +271,8 @@ async def test_fever_items_page_by_since_id_until_an_empty_page():
     def answer(query, form):
         since = int(query["since_id"][0])
         return {"items": [{"id": i, "feed_id": 1, "title": f"T{i}", "html": "", "url": "", "is_read": 0,
-                           "is_saved": "1", "created_on_time": 1_700_000_000} for i in range(since + 1, min(since + 51, 121))]}
+                           "is_saved": "1", "created_on_time": 1_700_000_000}
+                          for i in range(since + 1, min(since + 51, 121))]}
     fake = FakeFever(answer)
     fever, http = fever_over(fake)
     async with http:

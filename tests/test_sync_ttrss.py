@@ -200,7 +200,8 @@ async def test_a_star_set_on_the_server_shows_in_the_headlines(sync_servers, fee
     (story,) = (await all_headlines(ttrss, feed_id))[1]
     assert not story.starred
     # What the web interface does when a person stars a story there.
-    sync_servers.ttrss_sql(f"UPDATE ttrss_user_entries SET marked = true, last_marked = NOW() WHERE ref_id = {story.id}")
+    sync_servers.ttrss_sql(
+        f"UPDATE ttrss_user_entries SET marked = true, last_marked = NOW() WHERE ref_id = {story.id}")
     (story,) = (await all_headlines(ttrss, feed_id))[1]
     assert story.starred
 

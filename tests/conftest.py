@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from feedserver import FeedServer
+from sync_servers import feed_folder, http, sync_servers  # noqa: F401  (fixtures for tests/test_sync_*.py)
 
 
 @pytest.fixture

@@ -2,9 +2,7 @@
 
     .ci/sync-servers.sh start      # as root: installs what is missing, starts, writes .ci/sync-servers.env
 
-Tests import the fixtures they use (pytest finds fixtures imported into a test module):
-
-    from sync_servers import sync_servers, feed_folder, http  # noqa: F401
+The fixtures (sync_servers, feed_folder, http) are imported by tests/conftest.py, so every test can ask for them:
 
     async def test_something(sync_servers, feed_folder, http):
         url = feed_folder.write("world.xml", rss("World", [item("a-1", "Title")]))

@@ -333,10 +333,8 @@ def dead_port() -> int:
 
 def aiohttp_client() -> httpx.AsyncClient:
     """An httpx client over the reader's own aiohttp transport, as the fetcher builds it."""
-    try:
-        from newsreader.http_transport import AiohttpTransport
-    except ImportError:  # where the layout of issue 16's time put it
-        from newsreader.net.http_transport import AiohttpTransport
+    from newsreader.net.transport import AiohttpTransport
+
     return httpx.AsyncClient(transport=AiohttpTransport(connections=4, per_host=2, tls=httpx.create_ssl_context()))
 
 

@@ -10,7 +10,8 @@ import pytest
 
 from newsreader.sync import FeverClient, SyncError, SyncErrorKind
 from newsreader.sync.fever import PAGE_SIZE
-from sync_servers import FeedFolder, SyncServers, feed_folder, http, item, rss, sync_servers  # noqa: F401
+
+from sync_servers import FeedFolder, SyncServers, item, rss
 
 
 def client(servers: SyncServers, http, *, password: str | None = None) -> FeverClient:

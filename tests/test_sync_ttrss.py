@@ -12,7 +12,8 @@ import pytest
 
 from newsreader.sync import SyncError, SyncErrorKind, TtRssClient
 from newsreader.sync.ttrss import STARRED, ViewMode, guid_hash, guid_hash_of
-from sync_servers import FeedFolder, ServerSwitch, SyncServers, feed_folder, http, item, rss, sync_servers  # noqa: F401
+
+from sync_servers import ServerSwitch, SyncServers, item, rss
 
 
 def client(servers: SyncServers, http, *, user: str | None = None, password: str | None = None) -> TtRssClient:

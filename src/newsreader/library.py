@@ -23,7 +23,13 @@ from typing import IO, TYPE_CHECKING
 
 from newsreader.config.edit import AddResult, config_path_for_writing, find_feed
 from newsreader.config.load import load_config
-from newsreader.config.locations import CACHE_FILENAME, config_directory, data_directory, find_config
+from newsreader.config.locations import (
+    CACHE_FILENAME,
+    PRIVATE_FILE_MODE,
+    config_directory,
+    data_directory,
+    find_config,
+)
 from newsreader.config.types import Config, FeedConfig, SavedFilter, Settings
 from newsreader.errors import (
     AlreadySubscribed,
@@ -375,6 +381,7 @@ __all__ = [
     "NoFeedsFound",
     "NoSuchFeed",
     "OpmlError",
+    "PRIVATE_FILE_MODE",
     "RefreshCancelled",
     "RefreshSummary",
     "SavedFilter",

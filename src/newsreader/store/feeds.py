@@ -138,12 +138,15 @@ class FeedsTable(Database):
                     story_id, _digest, source = known
                     db.execute(
                         "UPDATE stories SET link = ?, title = ?, author = ?, published = coalesce(?, published), "
+                        # A story first stored undated (its date unreadable then) takes its date's place in time.
+                        "sort_at = CASE WHEN published IS NULL AND ? IS NOT NULL THEN min(?, sort_at) ELSE sort_at END, "
                         "updated = ?, summary = ?, content = ?, "
                         "text = CASE WHEN text_source = 'feed' THEN ? ELSE text END, categories = ?, content_hash = ? "
                         "WHERE id = ?",
                         (
-                            entry.link, entry.title, entry.author, entry.published, entry.updated, entry.summary,
-                            entry.content_html, entry.text, "\n".join(entry.categories), entry.content_hash, story_id,
+                            entry.link, entry.title, entry.author, entry.published, entry.published, entry.published,
+                            entry.updated, entry.summary, entry.content_html, entry.text, "\n".join(entry.categories),
+                            entry.content_hash, story_id,
                         ),
                     )
                     # Full article text, once extracted, is better than the feed's, and so are the tags found

@@ -8,7 +8,13 @@ the caller stores what comes back and decides what to send. Server text is hosti
 from newsreader.sync.errors import SyncError, SyncErrorKind
 from newsreader.sync.fever import FeverClient
 from newsreader.sync.model import (
-    RemoteCategory, RemoteCounters, RemoteFeed, RemoteStory, Secret, SubscribeResult, WireStats,
+    RemoteCategory,
+    RemoteCounters,
+    RemoteFeed,
+    RemoteStory,
+    Secret,
+    SubscribeResult,
+    WireStats,
 )
 from newsreader.sync.ttrss import TtRssClient
 

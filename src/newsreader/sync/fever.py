@@ -237,7 +237,7 @@ class FeverClient:
 
 def api_key(user: str, password: str) -> str:
     """Fever's key: md5 of "user:password" (UTF-8), in hex."""
-    return hashlib.md5(f"{user}:{password}".encode("utf-8")).hexdigest()
+    return hashlib.md5(f"{user}:{password}".encode()).hexdigest()
 
 
 def _flag(value: Any) -> bool:

@@ -35,7 +35,13 @@ import httpx
 from newsreader.sync._wire import MAX_RESPONSE_BYTES, post_json, public_url
 from newsreader.sync.errors import SyncError, SyncErrorKind
 from newsreader.sync.model import (
-    RemoteCategory, RemoteCounters, RemoteFeed, RemoteStory, Secret, SubscribeResult, WireStats,
+    RemoteCategory,
+    RemoteCounters,
+    RemoteFeed,
+    RemoteStory,
+    Secret,
+    SubscribeResult,
+    WireStats,
 )
 
 log = logging.getLogger("newsreader.sync.ttrss")

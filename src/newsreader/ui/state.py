@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsreader.library import PRIVATE_FILE_MODE
 from newsreader.ui.filters import ActiveFilters
 
 STATE_FILENAME = "reader-state.json"
@@ -41,7 +42,11 @@ def save_state(path: Path, state: ReaderState) -> None:
     data = {"filters": state.filters.to_json(), "theme": state.theme}
     temporary = path.with_name(path.name + ".tmp")
     try:
-        temporary.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        mode = path.stat().st_mode & 0o777 if path.exists() else PRIVATE_FILE_MODE  # what a person filters on is theirs
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            out.write(json.dumps(data, ensure_ascii=False, indent=1))
+        os.chmod(temporary, mode)  # the umask may have narrowed or O_CREAT kept an older file's mode
         os.replace(temporary, path)
     except OSError:
         pass

@@ -25,6 +25,7 @@ from textual.widgets import Footer
 
 from newsreader.library import (
     Counts,
+    DiskFull,
     FeedConfig,
     Library,
     NewsreaderError,
@@ -313,9 +314,18 @@ class ReaderScreen(Screen[None]):
         try:
             await self.queries.run("story", call, *args)
         except StoreError as error:
-            self.notify(str(error), title="Could not save", severity="error", markup=False)
+            self.cache_refused(error)
             return
         self.filter_pane.story_filter = self.filters.story_filter()  # the unread counts changed
+
+    def cache_refused(self, error: StoreError) -> None:
+        """The cache would not take a change: say why in words a person can act on."""
+        if isinstance(error, DiskFull):
+            self.notify(f"The disk holding the cache ({error.path}) is full. Nothing already saved was lost, but read "
+                        "marks, stars and new stories cannot be saved until some space is freed.", title="Disk full",
+                        severity="error", timeout=60, markup=False)
+        else:
+            self.notify(str(error), title="Could not save", severity="error", timeout=20, markup=False)
 
     def _bump_counts(self, unread: int) -> None:
         if self.last_counts is not None:
@@ -695,7 +705,7 @@ class ReaderScreen(Screen[None]):
         try:
             changed = await self.queries.run("story", self.library.mark_all_read, story_filter)
         except StoreError as error:
-            self.notify(str(error), title="Could not save", severity="error", markup=False)
+            self.cache_refused(error)
             return
         self.notify(f"Marked {stories(changed)} read.", markup=False, timeout=3)
         self._merge_new_stories()

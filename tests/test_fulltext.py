@@ -542,6 +542,24 @@ def test_list_fulltext_missing(feed_server: FeedServer, tmp_path: Path, capsys):
     assert len(json.loads(out)) == 3
 
 
+def test_feeds_shows_each_feeds_article_failures(feed_server: FeedServer, tmp_path: Path, capsys):
+    """`newsreader feeds` once said "ok (304)" for a feed whose article downloads had all failed."""
+    feed_server.page("/a.html", ARTICLE)
+    feed_server.error("/missing.html", 404)
+    feed_server.error("/gone.html", 404)
+    feed_server.page("/app.html", SCRIPT_ONLY)
+    url = _feed(feed_server, [(HEADLINE, "/a.html"), ("Missing", "/missing.html"), ("Gone", "/gone.html"),
+                              ("App", "/app.html")])
+    with open_store(tmp_path) as store:
+        _fetch(store, _config(("Gazette", url)))
+    toml = tmp_path / "feeds.toml"
+    toml.write_text(f'[[feeds]]\nname = "Gazette"\nurl = "{url}"\n')
+    code, out, _ = _cli(capsys, "--config", str(toml), "--data-dir", str(tmp_path), "feeds")
+    assert code == 0
+    line = next(line for line in out.splitlines() if line.startswith("Gazette"))
+    assert "ok (200)" in line and "1 of 4 (http 2, empty 1)" in line
+
+
 def test_fetch_command_flags(feed_server: FeedServer, tmp_path: Path, capsys):
     feed_server.page("/a.html", ARTICLE)
     url = _feed(feed_server, [(HEADLINE, "/a.html")])

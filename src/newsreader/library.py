@@ -176,6 +176,11 @@ class Library:
         """Every feed the cache knows, with its fetch state and counts."""
         return self.store.feeds()
 
+    def article_counts(self) -> dict[str, dict[str, int]]:
+        """Per feed url, how its stories' article downloads stand: "ok", or a failure's kind -> stories."""
+        by_id = self.store.article_counts()
+        return {feed.url: by_id[feed.id] for feed in self.store.feeds() if feed.id in by_id}
+
     def feed_names(self) -> list[str]:
         """The feeds one can filter on: configured, or still in the cache (starred stories keep them)."""
         names = {feed.name for feed in self.config.feeds} | set(self.store.feed_names())

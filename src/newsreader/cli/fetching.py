@@ -133,8 +133,10 @@ def cmd_feeds(context: Context) -> int:
     library, console = context.library, context.console
     config = library.config
     known = {feed.url: feed for feed in library.feeds()}
+    articles = library.article_counts()
     table = Table(box=None, show_edge=False, pad_edge=False, header_style="bold")
-    for column in ("Feed", "Stories", "Unread", "Last success", "Status"):
+    columns = ["Feed", "Stories", "Unread", "Last success", "Status"] + (["Articles"] if articles else [])
+    for column in columns:
         table.add_column(column, justify="right" if column in ("Stories", "Unread") else "left")
     configured = [f.url for f in config.feeds] or list(known)
     configured_set = set(configured)
@@ -144,7 +146,7 @@ def cmd_feeds(context: Context) -> int:
         feed = known.get(url)
         name = safe_line(names.get(url, feed.name if feed else url))
         if feed is None:
-            table.add_row(Text(name), "0", "0", "never", Text("not fetched yet", style="dim"))
+            table.add_row(Text(name), "0", "0", "never", Text("not fetched yet", style="dim"), *([""] if articles else []))
             continue
         if feed.last_error and not feed.last_error.startswith("warning:"):
             status = Text(safe_line(feed.last_error), style="red")
@@ -157,9 +159,25 @@ def cmd_feeds(context: Context) -> int:
         if url not in names and config.feeds:
             name += " (not in config)"
         last = short_date(feed.last_success, now) if feed.last_success else "never"
-        table.add_row(Text(name), str(feed.story_count), str(feed.unread_count), last, status)
+        row = [Text(name), str(feed.story_count), str(feed.unread_count), last, status]
+        if articles:
+            row.append(_article_summary(articles.get(url, {})))
+        table.add_row(*row)
     console.print(table)
     return EXIT_OK
+
+
+def _article_summary(statuses: dict[str, int]) -> Text:
+    """'26 of 28 (paywall 2)': the feed's articles kept, of those tried, and why the rest failed."""
+    tried = sum(statuses.values())
+    if not tried:
+        return Text("")
+    ok = statuses.get("ok", 0)
+    failures = sorted(((kind, n) for kind, n in statuses.items() if kind != "ok"), key=lambda item: -item[1])
+    line = Text(f"{ok} of {tried}", style="green" if ok == tried else ("red" if not ok else "yellow"))
+    if failures:
+        line.append(" (" + ", ".join(f"{kind} {n}" for kind, n in failures) + ")", style="dim")
+    return line
 
 
 # -- retag and vacuum -----------------------------------------------------------------------------------

@@ -97,6 +97,14 @@ class ArticlesTable(Database):
                 (story_id, kind, message, http_status, next_attempt, url, etag, last_modified, now, size),
             )
 
+    def article_counts(self) -> dict[int, dict[str, int]]:
+        """Per feed id, how its stories' article downloads stand: status ("ok", or a failure's kind) -> stories."""
+        counts: dict[int, dict[str, int]] = {}
+        for row in self._read("SELECT s.feed_id, ft.status, count(*) AS stories FROM story_fulltext ft "
+                              "JOIN stories s ON s.id = ft.story_id GROUP BY s.feed_id, ft.status"):
+            counts.setdefault(row["feed_id"], {})[row["status"]] = row["stories"]
+        return counts
+
     def fulltext_state(self, story_id: int) -> FulltextState | None:
         rows = self._read(
             "SELECT status, error, http_status, attempts, next_attempt, url, fetched_at, bytes FROM story_fulltext "

@@ -177,6 +177,8 @@ class ReaderScreen(Screen[None]):
             what = " · ".join(self.filters.describe(country_name))
             story_list.set_empty_message(f"No story matches {what}.",
                                          "escape drops the last filter, x clears them all.")
+            if self.filters.get("country") and not self.filters.get("mentions"):
+                self._offer_mentions(event.story_filter)
         elif not self.config.feeds:
             where = self.config.path or "feeds.toml"
             story_list.set_empty_message("No feeds configured.", f"Press a to add a feed, or edit {where}.")
@@ -193,6 +195,18 @@ class ReaderScreen(Screen[None]):
             story_list.set_empty_message("Nothing cached yet.", "Press r to fetch the feeds now, or run `newsreader fetch`.")
         self.article.show_message(*story_list.empty_message)
         self._stop_dwell()
+
+    @work(exclusive=True, group="mentions", exit_on_error=False)
+    async def _offer_mentions(self, story_filter: StoryFilter) -> None:
+        """Nothing is about the country: say if stories mention it (`list --country X --mentions` finds them)."""
+        counts = await self.queries.run("list", self.library.count, story_filter.but(include_mentions=True))
+        if not counts.total or self.story_list.total or self.story_list.story_filter != story_filter:
+            return
+        name = country_name(str(self.filters.get("country")))
+        mention = "mentions" if counts.total == 1 else "mention"
+        self.story_list.set_empty_message(f"No story is about {name}, but {stories(counts.total)} {mention} it.",
+                                          "M shows them; escape drops the last filter.")
+        self.article.show_message(*self.story_list.empty_message)
 
     @on(FilterPane.Chosen)
     def _pane_chosen(self, event: FilterPane.Chosen) -> None:

@@ -157,7 +157,12 @@ class Library:
         return self.store.position(story_filter, story_id)
 
     def story(self, story_id: int) -> Story | None:
-        return self.store.story(story_id)
+        story = self.store.story(story_id)
+        if story is None or story.text_source == "article" or story.fulltext_error or not story.link:
+            return story
+        feed = next((f for f in self.config.feeds if f.name == story.feed), None)
+        wants = feed is not None and (feed.fulltext if feed.fulltext is not None else self.config.settings.fulltext)
+        return replace(story, article_pending=True) if wants else story
 
     def count(self, story_filter: StoryFilter = StoryFilter()) -> Counts:
         return self.store.count(story_filter)

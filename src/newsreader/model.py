@@ -52,6 +52,7 @@ class Story:
     text: str | None = None  #: the body: full article text where extracted, else the feed's content
     text_source: str = "feed"  #: "feed", or "article": then `text` is the extracted article as Markdown
     fulltext_error: str | None = None  #: why the article could not be extracted (one line), if it failed
+    article_pending: bool = False  #: its feed keeps full articles, and this one's has not come yet
 
     @property
     def when(self) -> datetime:

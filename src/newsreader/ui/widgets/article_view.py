@@ -173,6 +173,9 @@ class ArticleView(VerticalScroll, can_focus=True, inherit_bindings=False):
         error = getattr(story, "fulltext_error", None)
         if error:
             head.append(f"\nFull text unavailable: {safe_line(str(error))}", style="dim italic")
+        elif story.article_pending:
+            head.append("\nThe full article is not here yet: it downloads after the feeds; this is the feed's text.",
+                        style="dim italic")
         head.append("\n")
         return head
 

@@ -1,11 +1,35 @@
-"""Process pools for CPU-bound work (feed parsing, article extraction) on every core."""
+"""Process pools for CPU-bound work (feed parsing, article extraction) on every core.
+
+A worker belongs to the process that started its pool, and ends with it:
+- Ctrl-C is not the workers' to answer. The terminal sends SIGINT to the whole process group; the parent
+  decides what it means (a fetch stops and keeps what it saved), and a worker raising KeyboardInterrupt
+  would only print a traceback and break the pool.
+- A worker's own parent is the forkserver, not the process that wants its work, so when that process is
+  killed (kill -9, the OOM killer) nothing tells the worker. Each watches its pool's owner and exits when it
+  is gone. The forkserver and multiprocessing's resource tracker then go by themselves: each ends when
+  the last process holding its pipe (the owner and the workers) has.
+"""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import select
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
+
+#: Imported by the forkserver before its first fork: every worker it forks then ignores Ctrl-C from its first
+#: instruction, not only once `_start_worker` runs.
+FORKSERVER_BOOT = "newsreader.forkserver_boot"
+#: The resource tracker outlives a killed owner just long enough to free its semaphores, and would then say so
+#: on the terminal ("leaked semaphore objects") after the shell's prompt: it is spawned with our -W options.
+_QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
+#: How often a worker without pidfd_open (not Linux) looks whether its pool's owner is still there.
+OWNER_POLL_SECONDS = 0.5
 
 
 def start_resource_tracker() -> None:
@@ -17,6 +41,7 @@ def start_resource_tracker() -> None:
     """
     from multiprocessing import resource_tracker
 
+    _quiet_tracker()
     resource_tracker.ensure_running()
 
 
@@ -42,9 +67,10 @@ class WorkerPool:
         if self._executor is None:
             # forkserver: the caller may be a threaded Textual app, where fork is unsafe.
             context = multiprocessing.get_context("forkserver")
-            if self._preload:
-                context.set_forkserver_preload(self._preload)
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=self._warm_up)
+            context.set_forkserver_preload([FORKSERVER_BOOT, *self._preload])
+            _quiet_tracker()
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker,
+                                                 initargs=(os.getpid(), self._warm_up))
         return self._executor
 
     def start(self) -> None:
@@ -69,6 +95,48 @@ class WorkerPool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+
+
+def _quiet_tracker() -> None:
+    if _QUIET_TRACKER not in sys.warnoptions:
+        sys.warnoptions.append(_QUIET_TRACKER)
+
+
+def ignore_interrupts() -> None:
+    """In a worker (or the forkserver that forks them): Ctrl-C is for the pool's owner to answer."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _start_worker(owner: int, warm_up: Callable[[], None] | None) -> None:
+    """Each worker's initializer: ignore Ctrl-C, end with `owner` (the process that started the pool), warm up."""
+    ignore_interrupts()
+    threading.Thread(target=_exit_after, args=(owner,), name="newsreader-owner-watch", daemon=True).start()
+    if warm_up is not None:
+        warm_up()
+
+
+def _exit_after(owner: int) -> None:
+    """Wait for process `owner` to end, then end this one: nothing is left to hand a result to."""
+    try:
+        handle = os.pidfd_open(owner)  # readable once the process has exited (Linux 5.3)
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):
+        while _exists(owner):
+            time.sleep(OWNER_POLL_SECONDS)
+        os._exit(1)
+    select.select([handle], [], [])
+    os._exit(1)
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _nothing() -> None:

@@ -81,6 +81,14 @@ def _expected_errors() -> dict[type[BaseException], int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:  # Ctrl-C while a command was being set up or closing down
+        print_error("interrupted")
+        return EXIT_INTERRUPTED
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     console = Console(highlight=False, emoji=False, markup=False)
@@ -91,9 +99,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Interrupted as interrupted:
         print_error(interrupted)
         return interrupted.status
-    except KeyboardInterrupt:
-        print_error("interrupted")
-        return EXIT_INTERRUPTED
     except BrokenPipeError:  # `newsreader list | head`
         _quiet_broken_pipe()
         return EXIT_OK

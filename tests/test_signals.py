@@ -70,26 +70,20 @@ def _stopped_with_one_line(fetch: FetchProcess, status: int) -> None:
     assert fetch.feeds_saved() == fetch.fast
 
 
-@pytest.mark.parametrize("output", ["file", "terminal"])
-def test_ctrl_c_stops_a_fetch_with_one_line_and_130(output: str, tmp_path: Path, feed_server: FeedServer,
-                                                    held: threading.Event, request: pytest.FixtureRequest):
-    """It printed a RefreshCancelled traceback and exited 1; each worker added a KeyboardInterrupt traceback."""
-    stdout = request.getfixturevalue("terminal") if output == "terminal" else None
+@pytest.mark.parametrize(("how", "status"), [("ctrl-c", 130), ("ctrl-c in a terminal", 130), ("sigterm", 143)])
+def test_a_signal_stops_a_fetch_with_one_line(how: str, status: int, tmp_path: Path, feed_server: FeedServer,
+                                              held: threading.Event, request: pytest.FixtureRequest):
+    """It printed a RefreshCancelled traceback and exited 1 (SIGTERM: killed, its workers left running); on
+    Ctrl-C each worker added a KeyboardInterrupt traceback. In a terminal the fetch draws a progress bar."""
+    stdout = request.getfixturevalue("terminal") if how == "ctrl-c in a terminal" else None
     fetch = FetchProcess.start(tmp_path, feed_server, held, stdout=stdout)
     try:
         _started(fetch)
-        fetch.interrupt(signal.SIGINT)
-        _stopped_with_one_line(fetch, 130)
-    finally:
-        fetch.close()
-
-
-def test_sigterm_stops_a_fetch_with_one_line_and_143(tmp_path: Path, feed_server: FeedServer, held: threading.Event):
-    fetch = FetchProcess.start(tmp_path, feed_server, held)
-    try:
-        _started(fetch)
-        fetch.kill(signal.SIGTERM)
-        _stopped_with_one_line(fetch, 143)
+        if how == "sigterm":
+            fetch.kill(signal.SIGTERM)  # `kill PID`, systemd, a container stopping: the main process only
+        else:
+            fetch.interrupt(signal.SIGINT)  # the terminal: every process in the foreground group
+        _stopped_with_one_line(fetch, status)
     finally:
         fetch.close()
 

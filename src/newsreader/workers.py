@@ -52,17 +52,19 @@ class WorkerPool:
     """
 
     def __init__(self, workers: int | None = None, *, warm_up: Callable[[], None] | None = None,
-                 preload: Sequence[str] = ()) -> None:
+                 preload: Sequence[str] = (), isolate: bool = False) -> None:
         """`warm_up` runs in each worker as it starts; `preload` names modules the forkserver imports once,
-        before it forks the first worker (it applies only if this pool is the first to start it)."""
+        before it forks the first worker (it applies only if this pool is the first to start it). `isolate`
+        keeps even one worker in a process of its own: for work that may crash, where speed is no reason."""
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
+        self.isolate = isolate
         self._warm_up = warm_up
         self._preload = list(preload)
         self._executor: Executor | None = None
 
     def executor(self) -> Executor | None:
-        """A process pool, or None to run in the caller's thread pool (one core, or workers <= 1)."""
-        if self.workers <= 1:
+        """A process pool, or None to run in the caller's thread pool (one core, or workers <= 1, unless isolated)."""
+        if self.workers < 1 or (self.workers == 1 and not self.isolate):
             return None
         if self._executor is None:
             # forkserver: the caller may be a threaded Textual app, where fork is unsafe.

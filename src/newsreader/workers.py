@@ -12,6 +12,7 @@ A worker belongs to the process that started its pool, and ends with it:
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import select
@@ -21,6 +22,10 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
+
+T = TypeVar("T")
 
 #: Imported by the forkserver before its first fork: every worker it forks then ignores Ctrl-C from its first
 #: instruction, not only once `_start_worker` runs.
@@ -28,6 +33,8 @@ FORKSERVER_BOOT = "newsreader.forkserver_boot"
 #: The resource tracker outlives a killed owner just long enough to free its semaphores, and would then say so
 #: on the terminal ("leaked semaphore objects") after the shell's prompt: it is spawned with our -W options.
 _QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
+#: How often a task waiting on a process pool looks whether the pool broke without telling it.
+STRANDED_POLL_SECONDS = 1.0
 #: How often a worker without pidfd_open (not Linux) looks whether its pool's owner is still there.
 OWNER_POLL_SECONDS = 0.5
 
@@ -97,6 +104,28 @@ class WorkerPool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+
+
+async def run_in(executor: Executor | None, fn: Callable[..., T], *args: object) -> T:
+    """`fn(*args)` in `executor` (None: the loop's thread pool), awaited; BrokenProcessPool if it is a process pool
+    that broke with the task in it.
+
+    `loop.run_in_executor` alone can wait for ever: Python 3.11's pool fails the tasks waiting in it when a worker
+    dies and marks itself broken without the lock `submit` takes, so a task submitted at that moment is never
+    resolved (seen here: one fetch in about 40 with pools breaking again and again hung for good).
+    """
+    future = asyncio.get_running_loop().run_in_executor(executor, fn, *args)
+    if not isinstance(executor, ProcessPoolExecutor):
+        return await future
+    try:
+        while True:
+            done, _ = await asyncio.wait([future], timeout=STRANDED_POLL_SECONDS)
+            if done:
+                return future.result()
+            if getattr(executor, "_broken", False):  # the pool's own flag: no public way to ask
+                raise BrokenProcessPool("the pool broke with this task in it")
+    finally:
+        future.cancel()  # nothing if it is done; if this task was cancelled, the pool need not run it
 
 
 def _quiet_tracker() -> None:

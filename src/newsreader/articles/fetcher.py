@@ -23,6 +23,7 @@ from newsreader.articles.extract import ArticleError, ExtractorPool, extract_art
 from newsreader.model import ArticleOutcome, ArticleRequest
 from newsreader.net.client import FetchResult, HttpClient
 from newsreader.net.errors import FailureKind, FetchError
+from newsreader.workers import run_in
 
 ARTICLE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 #: A news page is rarely over 1 MiB; anything past this is not an article we could show.
@@ -163,14 +164,13 @@ class ArticleFetcher:
         return _Page(markdown, None, result, size)
 
     async def _extract(self, result: FetchResult, title: str) -> str:
-        loop = asyncio.get_running_loop()
         arguments = (result.body, result.content_type, result.url, title)
         if self._requested < PROCESS_POOL_MIN_PAGES:
-            return await loop.run_in_executor(self._one_thread, extract_article, *arguments)
+            return await run_in(self._one_thread, extract_article, *arguments)
         for _ in range(2):
             executor = self.pool.executor() or self._one_thread
             try:
-                return await loop.run_in_executor(executor, extract_article, *arguments)
+                return await run_in(executor, extract_article, *arguments)
             except BrokenExecutor:
                 # A worker died (killed, out of memory, a crash in C on some page): the pool is broken for every
                 # page still waiting in it. A fresh pool takes them, and this page gets one more try there.
@@ -180,7 +180,7 @@ class ArticleFetcher:
             executor = self._alone.executor()
             assert executor is not None
             try:
-                return await loop.run_in_executor(executor, extract_article, *arguments)
+                return await run_in(executor, extract_article, *arguments)
             except BrokenExecutor:
                 self._alone.replace(executor)
         raise ArticleError("empty", "the page crashed the article extractor")

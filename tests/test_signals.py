@@ -118,8 +118,9 @@ def _config(tmp_path: Path, feed_server: FeedServer) -> list[str]:
     return ["--config", str(toml), "--data-dir", str(tmp_path / "data")]
 
 
+@pytest.mark.parametrize("where", ["feeds", "close"], ids=["in the command", "closing the cache"])
 @pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
-def test_an_unexpected_error_is_one_line_and_70(debug: bool, tmp_path: Path, feed_server: FeedServer,
+def test_an_unexpected_error_is_one_line_and_70(where: str, debug: bool, tmp_path: Path, feed_server: FeedServer,
                                                 monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
     from newsreader.cli import main
     from newsreader.library import Library
@@ -127,7 +128,7 @@ def test_an_unexpected_error_is_one_line_and_70(debug: bool, tmp_path: Path, fee
     def broken(self: Library, *args: object) -> None:
         raise RuntimeError("a bug\nover two lines")
 
-    monkeypatch.setattr(Library, "feeds", broken)
+    monkeypatch.setattr(Library, where, broken)
     code = main([*_config(tmp_path, feed_server), *(["--debug"] if debug else []), "feeds"])
     err = capsys.readouterr().err
     assert code == 70
@@ -142,7 +143,7 @@ def test_an_unexpected_error_is_one_line_and_70(debug: bool, tmp_path: Path, fee
 def test_ctrl_c_outside_a_fetch_is_one_line_and_130(tmp_path: Path, feed_server: FeedServer,
                                                     monkeypatch: pytest.MonkeyPatch,
                                                     capsys: pytest.CaptureFixture[str]):
-    """Any command, anywhere (here: closing the cache, after the command's own work)."""
+    """Any command, at any point (here: as it closes the cache, its own work done)."""
     from newsreader.cli import main
     from newsreader.library import Library
 

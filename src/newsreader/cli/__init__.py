@@ -81,24 +81,23 @@ def _expected_errors() -> dict[type[BaseException], int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        return _run(argv)
-    except KeyboardInterrupt:  # Ctrl-C while a command was being set up or closing down
-        print_error("interrupted")
-        return EXIT_INTERRUPTED
-
-
-def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     console = Console(highlight=False, emoji=False, markup=False)
     context = Context(args, console)
     command = BY_NAME[args.command or "read"]
+    # Closing the cache is inside: what goes wrong there, or a Ctrl-C while it closes, is reported like the rest.
     try:
-        return command.run(context)
+        try:
+            return command.run(context)
+        finally:
+            context.close()
     except Interrupted as interrupted:
         print_error(interrupted)
         return interrupted.status
+    except KeyboardInterrupt:
+        print_error("interrupted")
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # `newsreader list | head`
         _quiet_broken_pipe()
         return EXIT_OK
@@ -112,8 +111,6 @@ def _run(argv: Sequence[str] | None) -> int:
         print_error(f"unexpected error: {type(error).__name__}: {error}"
                     + ("" if args.debug else " (run with --debug for the details)"))
         return EXIT_BUG
-    finally:
-        context.close()
 
 
 def _quiet_broken_pipe() -> None:

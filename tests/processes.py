@@ -1,7 +1,7 @@
 """Processes as the kernel sees them (/proc), and a real `newsreader fetch` to send signals to.
 
     fetch = FetchProcess.start(tmp_path, feed_server, held, feeds=10, slow=5)  # 5 answer once `held` is set
-    wait_for(lambda: fetch.workers(), "parse workers")   # the forkserver's children
+    wait_for(lambda: len(fetch.workers()) >= 2, "the parse workers")  # the forkserver's children
     fetch.kill(signal.SIGKILL)
     wait_for(lambda: not fetch.leftovers(), "every process of the fetch to end")
 
@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TypeVar
@@ -156,7 +157,7 @@ class FetchProcess:
         if not cache.exists():
             return 0
         try:
-            with sqlite3.connect(f"file:{cache}?mode=ro", uri=True, timeout=5) as db:
+            with closing(sqlite3.connect(f"file:{cache}?mode=ro", uri=True, timeout=5)) as db:
                 return db.execute("SELECT count(DISTINCT feed_id) FROM stories").fetchone()[0]
         except sqlite3.OperationalError:  # the schema is still being made
             return 0

@@ -327,6 +327,50 @@ def test_a_dead_worker_or_crash_in_extraction_fails_one_story(monkeypatch, feed_
     assert "could not be read (MemoryError)" in _by_title(store)["bad"].fulltext_error
 
 
+def test_pages_that_fail_in_the_worker_pool_fail_alone(monkeypatch, feed_server: FeedServer, store: Store):
+    """Through a real pool of two workers: a PDF, an empty page, a teaser and others fail inside a worker, and
+    one page kills its worker every time. Each fails with its own reason; every other article is stored.
+
+    ArticleError could not be rebuilt in the parent, which broke the pool: every page still waiting was
+    "could not be read (BrokenProcessPool)" (81 of 181 on a benchmark). A page that kills its worker broke
+    the fresh pool too, taking the pages in flight with it on their second try."""
+    import newsreader.articles.fetcher as fulltext
+    from processes import POISON, extract_or_die
+
+    monkeypatch.setattr(fulltext, "extract_article", extract_or_die)
+    good = [f"/good{i}.html" for i in range(10)]
+    for path in good:
+        feed_server.page(path, ARTICLE)
+    bad = {
+        "/report.pdf": ("not-html", "application/pdf"),
+        "/pdf.html": ("not-html", "binary"),
+        "/empty.html": ("empty", "no article text"),
+        "/script-only.html": ("empty", "no article text"),
+        "/teaser.html": ("paywall", "subscriber"),
+        "/crash.html": ("empty", "crashed the article extractor"),
+    }
+    pdf = b"%PDF-1.7\n" + bytes(2000)
+    feed_server.respond("/report.pdf", Response(200, pdf, {"Content-Type": "application/pdf"}))
+    feed_server.respond("/pdf.html", Response(200, pdf, {"Content-Type": "text/html"}))
+    feed_server.page("/empty.html", b"")
+    feed_server.page("/script-only.html", SCRIPT_ONLY)
+    feed_server.page("/teaser.html", TEASER)
+    feed_server.page("/crash.html", ARTICLE.replace(b"<body>", b"<body>" + POISON))
+    url = _feed(feed_server, [(path, path) for path in [*bad, *good]])
+
+    summary = _fetch(store, _config(("Gazette", url)), extract_workers=2)
+
+    stories = _by_title(store)
+    reasons = {path: store.fulltext_state(stories[path].id).error for path in [*bad, *good]}
+    assert all("BrokenProcessPool" not in (reason or "") for reason in reasons.values()), reasons
+    for path in good:
+        assert stories[path].text_source == "article", (path, reasons[path])
+    for path, (kind, words) in bad.items():
+        state = store.fulltext_state(stories[path].id)
+        assert (state.status, words in state.error) == (kind, True), (path, state)
+    assert (summary.articles_extracted, summary.articles_failed) == (len(good), len(bad))
+
+
 def test_pages_extracted_in_process_never_run_two_at_once(monkeypatch, feed_server: FeedServer, store: Store):
     """trafilatura corrupts memory when two threads extract at once (SIGSEGV, "double free"): below the
     process pool's threshold, pages go through one thread, one after the other."""

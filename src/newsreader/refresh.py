@@ -26,6 +26,7 @@ from newsreader.model import ArticleOutcome, FeedOutcome, ParsedFeed, RefreshSum
 from newsreader.net.client import HttpClient
 from newsreader.net.errors import FetchError
 from newsreader.store import FetchState, Store
+from newsreader.workers import run_in
 
 if TYPE_CHECKING:
     from newsreader.articles.fetcher import ArticleFetcher, ArticleResult
@@ -222,7 +223,7 @@ async def _parse(pool: ParserPool, loop: asyncio.AbstractEventLoop, body: bytes,
     executor = pool.executor()
     if executor is not None:
         try:
-            return await loop.run_in_executor(executor, parse_feed, body, options)
+            return await run_in(executor, parse_feed, body, options)
         except BrokenProcessPool:
             # A worker died (killed, out of memory, or a __main__ it cannot import): parse here for the rest
             # of the run rather than failing every remaining feed.

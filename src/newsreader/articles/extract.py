@@ -153,6 +153,6 @@ def _warm_up() -> None:
 class ExtractorPool(WorkerPool):
     """Extracts on every core, each worker with trafilatura imported before the first page."""
 
-    def __init__(self, workers: int | None = None) -> None:
-        super().__init__(workers, warm_up=_warm_up)
+    def __init__(self, workers: int | None = None, *, isolate: bool = False) -> None:
+        super().__init__(workers, warm_up=_warm_up, isolate=isolate)
 

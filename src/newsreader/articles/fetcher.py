@@ -23,6 +23,7 @@ from newsreader.articles.extract import ArticleError, ExtractorPool, extract_art
 from newsreader.model import ArticleOutcome, ArticleRequest
 from newsreader.net.client import FetchResult, HttpClient
 from newsreader.net.errors import FailureKind, FetchError
+from newsreader.workers import run_in
 
 ARTICLE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 #: A news page is rarely over 1 MiB; anything past this is not an article we could show.
@@ -106,6 +107,10 @@ class ArticleFetcher:
         self.client = client
         self.clock = clock
         self.pool = ExtractorPool(workers)
+        # Where a page goes that was in the pool each time it broke: one worker, one page at a time, so a page
+        # that breaks it is the page that kills its worker, and fails alone.
+        self._alone = ExtractorPool(1, isolate=True)
+        self._one_at_a_time = asyncio.Lock()
         # trafilatura (through lxml) corrupts memory when two threads extract at once (adbar/trafilatura#840,
         # #925: SIGSEGV, "double free or corruption"), so without worker processes pages go through one thread.
         self._one_thread = ThreadPoolExecutor(1, thread_name_prefix="newsreader-extract")
@@ -159,22 +164,30 @@ class ArticleFetcher:
         return _Page(markdown, None, result, size)
 
     async def _extract(self, result: FetchResult, title: str) -> str:
-        loop = asyncio.get_running_loop()
         arguments = (result.body, result.content_type, result.url, title)
         if self._requested < PROCESS_POOL_MIN_PAGES:
-            return await loop.run_in_executor(self._one_thread, extract_article, *arguments)
+            return await run_in(self._one_thread, extract_article, *arguments)
         for _ in range(2):
             executor = self.pool.executor() or self._one_thread
             try:
-                return await loop.run_in_executor(executor, extract_article, *arguments)
+                return await run_in(executor, extract_article, *arguments)
             except BrokenExecutor:
                 # A worker died (killed, out of memory, a crash in C on some page): the pool is broken for every
                 # page still waiting in it. A fresh pool takes them, and this page gets one more try there.
                 self.pool.replace(executor)
+        # Broken twice with this page in it: this page kills its worker, or it was in flight with one that does.
+        async with self._one_at_a_time:
+            executor = self._alone.executor()
+            assert executor is not None
+            try:
+                return await run_in(executor, extract_article, *arguments)
+            except BrokenExecutor:
+                self._alone.replace(executor)
         raise ArticleError("empty", "the page crashed the article extractor")
 
     def close(self) -> None:
         self.pool.close()
+        self._alone.close()
         self._one_thread.shutdown(wait=True, cancel_futures=True)
 
 

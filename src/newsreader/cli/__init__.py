@@ -86,8 +86,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(highlight=False, emoji=False, markup=False)
     context = Context(args, console)
     command = BY_NAME[args.command or "read"]
+    # Closing the cache is inside: what goes wrong there, or a Ctrl-C while it closes, is reported like the rest.
     try:
-        return command.run(context)
+        try:
+            return command.run(context)
+        finally:
+            context.close()
     except Interrupted as interrupted:
         print_error(interrupted)
         return interrupted.status
@@ -107,8 +111,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print_error(f"unexpected error: {type(error).__name__}: {error}"
                     + ("" if args.debug else " (run with --debug for the details)"))
         return EXIT_BUG
-    finally:
-        context.close()
 
 
 def _quiet_broken_pipe() -> None:

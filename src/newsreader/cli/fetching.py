@@ -47,7 +47,10 @@ def _fetch_arguments(parser: argparse.ArgumentParser) -> None:
 @contextmanager
 def stop_on_signals(stop: threading.Event) -> Iterator[list[int]]:
     """Ctrl-C and SIGTERM set `stop` (the refresh then ends within a fraction of a second, keeping what it
-    saved) instead of raising wherever the main thread happens to be. Yields the signals received."""
+    saved) instead of raising wherever the main thread happens to be. Yields the signals received.
+
+    Once one has come, the process is on its way out: later ones are ignored, to the end (a Python handler
+    would be reset as the interpreter finalizes, and Ctrl-C held down would then kill it by SIGINT)."""
     received: list[int] = []
 
     def handler(number: int, frame: object) -> None:
@@ -62,7 +65,7 @@ def stop_on_signals(stop: threading.Event) -> Iterator[list[int]]:
         yield received
     finally:
         for number, old in previous.items():
-            signal.signal(number, old)
+            signal.signal(number, signal.SIG_IGN if received else old)
 
 
 def cmd_fetch(context: Context) -> int:

@@ -23,13 +23,19 @@ class UnknownPlace(ValueError):
     """
 
     def __init__(self, kind: str, query: str, suggestions: tuple[str, ...], labels: tuple[str, ...]) -> None:
+        super().__init__(kind, query, suggestions, labels)  # every argument, so pickle can build it again
+        self.kind = kind
         self.query = query
         self.suggestions = suggestions
-        message = f"unknown {kind} {query!r}"
-        if labels:
+        self.labels = labels
+
+    def __str__(self) -> str:
+        message = f"unknown {self.kind} {self.query!r}"
+        if self.labels:
+            labels = self.labels
             listed = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
             message += f"; did you mean {listed}?"
-        super().__init__(message)
+        return message
 
 
 def _fold(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -116,8 +117,16 @@ async def open_dialog_and_look_up(pilot, app, url: str) -> AddFeedScreen:  # typ
 
 async def test_a_adds_a_feed_url_keeps_the_comments_and_fetches_only_the_new_feed(
         store: Store, tmp_path: Path, feed_server: FeedServer) -> None:
-    # Desk answers slowly: the new feed is added while the first refresh runs, and fetched once it has ended.
-    desk = feed_server.feed("/desk.xml", rss(), delay=1.0)
+    # Desk's answer is held until the new feed is added: it is added while the first refresh runs, and
+    # fetched once that has ended. The test waits on that, never on the clock.
+    added = threading.Event()
+    desk_feed = feed_server.make_feed(rss())
+
+    def held(request):  # type: ignore[no-untyped-def]
+        added.wait(30)
+        return desk_feed
+
+    desk = feed_server.handler("/desk.xml", held)
     new = feed_server.feed("/new.xml", rss(*NEW_STORIES))
     path = write_config(tmp_path, DESK.format(url=desk))
     before = path.read_text(encoding="utf-8")
@@ -128,6 +137,8 @@ async def test_a_adds_a_feed_url_keeps_the_comments_and_fetches_only_the_new_fee
         await pilot.press("a", *new, "tab", *"Loopback News", "enter")
         await wait_for(pilot, lambda: "Added Loopback News" in notices(app), "the feed to be added")
         assert not isinstance(app.screen, AddFeedScreen)
+        assert len(feed_server.requests_for("/new.xml")) == 1  # looked up, not fetched while the refresh runs
+        added.set()
         await wait_for(pilot, lambda: "Loopback story one" in titles(app), "the new stories")
         await settle(pilot, app)
         assert titles(app)[:2] == ["Loopback story one", "Loopback story two"]

@@ -15,7 +15,7 @@ from newsreader.store import Store, StoreError
 from newsreader.ui import make_app
 
 from feedserver import FeedServer, unused_url, write_feeds_toml
-from ui_helpers import fixed_clock, sample_store, screen_lines, settle, story_id
+from ui_helpers import fixed_clock, sample_store, screen_lines, settle, story_id, wait_for
 
 SIZE = (120, 36)
 
@@ -229,4 +229,42 @@ async def test_no_network_says_so_and_keeps_saying_it(tmp_path: Path) -> None:
         text = "\n".join(screen_lines(app))
         assert "no feed could be fetched (no network?)" in text
         assert "Nothing cached yet." not in text
+    store.close()
+
+
+async def test_the_list_is_usable_while_the_articles_come(tmp_path: Path, feed_server: FeedServer) -> None:
+    """With full text on, the new stories reach the list when the feeds are saved, not when the last article
+    page has come; the status bar counts the articles still to come; a story says its article is not here."""
+    pages = threading.Event()
+    article = (Path(__file__).parent / "pages" / "article.html").read_bytes()
+
+    page = FeedServer.make_feed(article, content_type="text/html; charset=utf-8")
+
+    def held_page(request):  # type: ignore[no-untyped-def]
+        pages.wait(30)
+        return page
+
+    items = "".join(
+        f"<item><guid>a{n}</guid><title>Story {n} from Yerevan</title>"
+        f"<link>{feed_server.handler(f'/page{n}.html', held_page)}</link>"
+        f"<pubDate>Mon, 02 Mar 2026 11:{50 - n}:00 GMT</pubDate><description>Two lines.</description></item>"
+        for n in range(3)
+    )
+    url = feed_server.feed("/feed.xml", f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+                                        f"{items}</channel></rss>")
+    store = Store(tmp_path / "cache.sqlite")
+    library = Library(Config(settings=Settings(read_dwell=60, keep_days=36500, fulltext=True),
+                             feeds=(FeedConfig("Articles", url),)), store=store)
+    app = make_app(library, clock=fixed_clock, state_path=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.reader.story_list.total == 3, "the stories, before their articles")
+        assert app.reader.refreshing
+        await wait_for(pilot, lambda: "Articles: 0 of 3 · all to come" in screen_lines(app)[0], "the status")
+        await wait_for(pilot, lambda: app.reader.article.story is not None)
+        assert app.reader.article.story.article_pending
+        assert any("The full article is not here yet" in line for line in screen_lines(app))
+        pages.set()
+        await wait_refreshed(pilot, app)
+        assert "3 articles" in screen_lines(app)[0]
+        assert store.story(app.reader.story_list.current.id).text_source == "article"
     store.close()

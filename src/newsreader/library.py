@@ -219,14 +219,18 @@ class Library:
         fulltext: bool | None = None,
         on_outcome: Callable[[FeedOutcome], None] | None = None,
         on_article: Callable[[ArticleOutcome], None] | None = None,
+        on_feeds_done: Callable[[RefreshSummary], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> RefreshSummary:
-        """Fetch every configured feed (or `feeds`) into the cache. `on_outcome` hears of each feed as it
-        finishes and `on_article` of each article page; setting `cancel` stops the run (RefreshCancelled)."""
+        """Fetch every configured feed (or `feeds`) into the cache, then the articles of the feeds that keep
+        them. `on_outcome` hears of each feed as it finishes, `on_feeds_done` once every feed is saved (the
+        stories can be read while the articles come) and `on_article` of each article page; setting `cancel`
+        stops the run (RefreshCancelled)."""
         from newsreader.refresh import refresh_feeds_sync
 
         return refresh_feeds_sync(self.store, self.config, feeds=feeds, force=force, fulltext=fulltext,
-                                  on_outcome=on_outcome, on_article=on_article, cancel=cancel)
+                                  on_outcome=on_outcome, on_article=on_article, on_feeds_done=on_feeds_done,
+                                  cancel=cancel)
 
     def retag(self, *, on_batch: Callable[[int], None] | None = None) -> int:
         """Tag every cached story again; returns how many stories' countries changed."""

@@ -258,6 +258,7 @@ class RefreshSummary:
     outcomes: list[FeedOutcome] = field(default_factory=list)
     deleted: int = 0  #: stories removed by retention
     seconds: float = 0.0
+    articles_expected: int = 0  #: article pages this run set out to download (known once the feeds are saved)
     articles_extracted: int = 0  #: full article texts stored
     articles_failed: int = 0  #: article pages that gave no text this time (recorded per story)
     by_feedparser: int = 0  #: feeds read by feedparser because the lxml reader handed them over

@@ -1,10 +1,11 @@
-"""Refreshing the cache, the one orchestrator: fetch -> parse -> tag -> save -> articles.
+"""Refreshing the cache, the one orchestrator: fetch -> parse -> tag -> save, then articles.
 
 Every feed is fetched concurrently and parsed on every core; each feed is saved in one transaction on the one
-writer thread. A feed with full text on then has its stories' pages downloaded and extracted (articles/); this
-module saves each article and tags its story again. `on_outcome` hears of each feed as it finishes and
-`on_article` of each page, so the CLI can draw a progress bar and the reader show progress; one bad feed
-never stops the others.
+writer thread. Once every feed is saved and searchable (`on_feeds_done`: the reader's list is usable), the
+feeds with full text on have their stories' pages downloaded and extracted (articles/); this module saves
+each article and tags its story again. `on_outcome` hears of each feed as it finishes and `on_article` of
+each page, so the CLI can draw a progress bar and the reader show progress; one bad feed never stops the
+others.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, TypeVar
 from newsreader.config.types import Config, FeedConfig
 from newsreader.errors import RefreshCancelled, StoreError
 from newsreader.feeds.parse import ParseError, ParseOptions, ParserPool, parse_feed
-from newsreader.model import ArticleOutcome, FeedOutcome, ParsedFeed, RefreshSummary, Status
+from newsreader.model import ArticleOutcome, ArticleRequest, FeedOutcome, ParsedFeed, RefreshSummary, Status
 from newsreader.net.client import HttpClient
 from newsreader.net.errors import FetchError
 from newsreader.store import FetchState, Store
@@ -64,6 +65,7 @@ async def refresh_feeds(
     client: HttpClient | None = None,
     fulltext: bool | None = None,
     on_article: ArticleCallback | None = None,
+    on_feeds_done: Callable[[RefreshSummary], None] | None = None,
     page_client: HttpClient | None = None,
     extract_workers: int | None = None,
     summary: RefreshSummary | None = None,
@@ -117,9 +119,6 @@ async def refresh_feeds(
             await on_writer(store.index_pending)
         if on_outcome is not None:
             on_outcome(outcome)
-        # Failed and unchanged feeds too: their stories may have retries due.
-        if articles is not None and feed.url in with_text:
-            await articles.for_feed(ids[feed.url])
 
     try:
         try:
@@ -135,6 +134,13 @@ async def refresh_feeds(
                 raise
             raise cache_error from None
         await on_writer(store.index_pending)
+        # The articles come after the feeds, so the list is there to read while the pages come. Failed and
+        # unchanged feeds too: their stories may have retries due.
+        wanted = await articles.plan([ids[feed.url] for feed in targets if feed.url in with_text]) if articles else []
+        if on_feeds_done is not None:
+            on_feeds_done(summary)
+        if articles is not None:
+            await articles.fetch(wanted)
         caps = {feed.url: feed.max_stories for feed in config.feeds if feed.max_stories}
         retention = await on_writer(lambda: store.apply_retention(settings.keep_days, caps))
         summary.deleted = retention.total
@@ -262,13 +268,18 @@ class _Articles:
         self.client = page_client or client_for(config, max_bytes=ARTICLE_MAX_BYTES)
         self.fetcher: ArticleFetcher = ArticleFetcher(self.client, workers=workers)
 
-    async def for_feed(self, feed_id: int) -> None:
-        """Every page of this feed's stories that still needs text (new ones, and retries now due)."""
+    async def plan(self, feed_ids: Sequence[int]) -> list[ArticleRequest]:
+        """The pages of these feeds' stories that still need text (new ones, and retries now due)."""
         from newsreader.articles.fetcher import ARTICLES_PER_FEED
 
         now = self.fetcher.clock()
         requests = await self.on_writer(
-            lambda: self.store.stories_needing_fulltext([feed_id], now=now, limit=ARTICLES_PER_FEED))
+            lambda: self.store.stories_needing_fulltext(feed_ids, now=now, limit=ARTICLES_PER_FEED))
+        self.summary.articles_expected = len(requests)
+        return requests
+
+    async def fetch(self, requests: Sequence[ArticleRequest]) -> None:
+        """Download and extract these pages, saving each article as it comes."""
         async for result in self.fetcher.fetch_all(requests):
             await self.on_writer(partial(self._save, result))
             if result.markdown is not None:

@@ -45,6 +45,24 @@ class RefreshController(Widget):
             # A burst of finished feeds collapses into the latest count; failures are reported at the end.
             return isinstance(message, RefreshController.Progress)
 
+    class FeedsDone(Message):
+        """Every feed of a refresh is saved (the stories can be read); its articles may still be coming."""
+
+        def __init__(self, summary: RefreshSummary) -> None:
+            super().__init__()
+            self.summary = summary
+
+    class ArticleProgress(Message):
+        """One more article page of a refresh was downloaded (or failed)."""
+
+        def __init__(self, done: int, expected: int) -> None:
+            super().__init__()
+            self.done = done
+            self.expected = expected
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, RefreshController.ArticleProgress)
+
     class Finished(Message):
         """A refresh ended (some feeds may have failed: see the summary)."""
 
@@ -132,10 +150,23 @@ class RefreshController(Widget):
             done += 1
             self.post_message(self.Progress(done, total, outcome))
 
+        feeds_done: list[RefreshSummary] = []
+
+        def saved(summary: RefreshSummary) -> None:
+            feeds_done.append(summary)
+            self.post_message(self.FeedsDone(summary))
+
+        def article(outcome: object) -> None:
+            summary = feeds_done[0] if feeds_done else None
+            if summary is not None:
+                done_now = summary.articles_extracted + summary.articles_failed
+                self.post_message(self.ArticleProgress(done_now, summary.articles_expected))
+
         # Set when Textual cancels this worker: as the reader quits, or as a newer refresh replaces this one.
         cancel = getattr(get_current_worker(), "cancelled_event", self._quitting)
         try:
-            summary = self._refresh(on_outcome=progress, cancel=cancel, **only)
+            summary = self._refresh(on_outcome=progress, on_feeds_done=saved, on_article=article, cancel=cancel,
+                                    **only)
         except RefreshCancelled:  # the reader is closing
             return
         except StoreError as error:

@@ -89,6 +89,7 @@ class ReaderScreen(Screen[None]):
         self._search_timer: Timer | None = None
         self._search_before: str | None = None
         self._removing: FeedConfig | None = None
+        self._merged_early = False  # this refresh's stories went into the list when its feeds were saved
         self.last_counts: Counts | None = None
 
     # -- layout --------------------------------------------------------------------------------------
@@ -375,6 +376,19 @@ class ReaderScreen(Screen[None]):
     def on_refresh_controller_progress(self, message: RefreshController.Progress) -> None:
         self.filter_bar.show_status(f"Refreshing {message.done}/{message.total}…", "bold")
 
+    def on_refresh_controller_feeds_done(self, message: RefreshController.FeedsDone) -> None:
+        """The feeds are saved: the new stories go into the list now, while the articles come."""
+        summary = message.summary
+        if summary.new or summary.updated or not self.story_list.total:
+            self._merge_new_stories()
+        self._merged_early = True
+        if summary.articles_expected:
+            self.filter_bar.show_status(f"Articles: 0 of {summary.articles_expected:,} · all to come", "bold")
+
+    def on_refresh_controller_article_progress(self, message: RefreshController.ArticleProgress) -> None:
+        left = max(0, message.expected - message.done)
+        self.filter_bar.show_status(f"Articles: {message.done:,} of {message.expected:,} · {left:,} to come", "bold")
+
     def on_refresh_controller_finished(self, message: RefreshController.Finished) -> None:
         summary = message.summary
         last = self.refresher.last_refresh or self.clock()
@@ -386,6 +400,8 @@ class ReaderScreen(Screen[None]):
             status = f"Updated {at}"
             if summary.new:
                 status += f" · {summary.new:,} new"
+            if summary.articles_extracted:
+                status += f" · {summary.articles_extracted:,} articles"
             if failed:
                 status += f" · {len(failed)} failed"
             self.filter_bar.show_status(status, "yellow" if failed else "dim")
@@ -398,8 +414,10 @@ class ReaderScreen(Screen[None]):
                 title = "Could not fetch the feed"
             self.notify("\n".join(shown), title=title, severity="error" if len(failed) == len(summary.outcomes) else "warning",
                         timeout=10, markup=False)
-        if summary.new or summary.updated or summary.deleted or not self.story_list.total:
-            self._merge_new_stories()
+        merged, self._merged_early = self._merged_early, False
+        if summary.deleted or summary.articles_extracted or not merged and (
+                summary.new or summary.updated or not self.story_list.total):
+            self._merge_new_stories()  # articles bring new tags: the counts and the filters may change
 
     def _every_feed_failed(self, summary: RefreshSummary, at: str) -> None:
         """Nothing came: say so where the eye goes (the status bar, the empty list) and keep saying it."""

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from newsreader.config.edit import AddResult, config_path_for_writing, find_feed
 from newsreader.config.load import load_config
@@ -259,7 +259,7 @@ class Library:
     def retention_caps(self) -> dict[str, int]:
         return {feed.url: feed.max_stories for feed in self.config.feeds if feed.max_stories}
 
-    def export(self, story_filter: StoryFilter, kind: str, out: IO[str]) -> int:
+    def export(self, story_filter: StoryFilter, kind: str, out: TextIO) -> int:
         """Write the matching stories as JSON or CSV ("json", "csv"); returns how many."""
         from newsreader.export import WRITERS
 

@@ -14,11 +14,11 @@ import asyncio
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from newsreader.config.types import Config, FeedConfig
 from newsreader.errors import RefreshCancelled, StoreError
@@ -26,7 +26,7 @@ from newsreader.feeds.parse import ParseError, ParseOptions, ParserPool, parse_f
 from newsreader.model import ArticleOutcome, ArticleRequest, FeedOutcome, ParsedFeed, RefreshSummary, Status
 from newsreader.net.client import HttpClient
 from newsreader.net.errors import FetchError
-from newsreader.store import FetchState, Store
+from newsreader.store import FetchState, SaveResult, Store
 from newsreader.workers import run_in
 
 if TYPE_CHECKING:
@@ -43,6 +43,8 @@ CANCEL_POLL_SECONDS = 0.1
 SEARCH_INDEX_BATCH = 5000
 
 OutcomeCallback = Callable[[FeedOutcome], None]
+#: Runs a call on the refresh's one writer thread and gives back its result.
+Writer = Callable[[Callable[[], Any]], Awaitable[Any]]
 ArticleCallback = Callable[[ArticleOutcome], None]
 T = TypeVar("T")
 
@@ -159,7 +161,7 @@ async def _refresh_one(
     store: Store,
     client: HttpClient,
     pool: ParserPool,
-    on_writer: Callable[[Callable[[], T]], asyncio.Future[T]] | Callable,
+    on_writer: Writer,
     loop: asyncio.AbstractEventLoop,
     state: FetchState,
     feed: FeedConfig,
@@ -207,7 +209,7 @@ async def _refresh_one(
         return FeedOutcome(feed, Status.FAILED, http_status=result.status, error=message, error_kind="parse")
     summary.by_feedparser += parsed.by_feedparser
 
-    saved = await on_writer(
+    saved: SaveResult = await on_writer(
         lambda: store.save_feed(
             feed_id,
             parsed.entries,
@@ -255,7 +257,7 @@ class _Articles:
     """The full-text stage of one refresh: asks the store what needs text, saves what the fetcher returns,
     and tags each story again from its article (it names places the feed's summary does not)."""
 
-    def __init__(self, store: Store, config: Config, on_writer: Callable, page_client: HttpClient | None,
+    def __init__(self, store: Store, config: Config, on_writer: Writer, page_client: HttpClient | None,
                  workers: int | None, on_article: ArticleCallback | None, summary: RefreshSummary) -> None:
         from newsreader.articles.fetcher import ARTICLE_MAX_BYTES, ArticleFetcher
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import BrokenExecutor, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -168,7 +168,7 @@ class ArticleFetcher:
         if self._requested < PROCESS_POOL_MIN_PAGES:
             return await run_in(self._one_thread, extract_article, *arguments)
         for _ in range(2):
-            executor = self.pool.executor() or self._one_thread
+            executor: Executor = self.pool.executor() or self._one_thread
             try:
                 return await run_in(executor, extract_article, *arguments)
             except BrokenExecutor:
@@ -177,12 +177,12 @@ class ArticleFetcher:
                 self.pool.replace(executor)
         # Broken twice with this page in it: this page kills its worker, or it was in flight with one that does.
         async with self._one_at_a_time:
-            executor = self._alone.executor()
-            assert executor is not None
+            alone = self._alone.executor()
+            assert alone is not None
             try:
-                return await run_in(executor, extract_article, *arguments)
+                return await run_in(alone, extract_article, *arguments)
             except BrokenExecutor:
-                self._alone.replace(executor)
+                self._alone.replace(alone)
         raise ArticleError("empty", "the page crashed the article extractor")
 
     def close(self) -> None:

@@ -162,7 +162,7 @@ def cmd_feeds(context: Context) -> int:
         if url not in names and config.feeds:
             name += " (not in config)"
         last = short_date(feed.last_success, now) if feed.last_success else "never"
-        row = [Text(name), str(feed.story_count), str(feed.unread_count), last, status]
+        row: list[Text | str] = [Text(name), str(feed.story_count), str(feed.unread_count), last, status]
         if articles:
             row.append(_article_summary(articles.get(url, {})))
         table.add_row(*row)

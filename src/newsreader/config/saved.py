@@ -52,13 +52,15 @@ def parse_saved_filters(raw: Any, path: str | Path, lines: _Lines) -> tuple[Save
                 raise ConfigError(path, f"unknown key {key!r} in a saved filter (known: name, {known})",
                                   lines.key(table_line, key))
             wanted = FILTER_KINDS[key]
-            if not isinstance(value, wanted) or (wanted is str and not value.strip()):
+            if isinstance(value, str) and wanted is str and value.strip():
+                applied.append((key, value.strip().upper() if key == "country" else value.strip()))
+            elif isinstance(value, bool) and wanted is bool:
+                if value:
+                    applied.append((key, True))
+            else:
                 kind = "true or false" if wanted is bool else "a string"
                 raise ConfigError(path, f"saved filter key {key!r} must be {kind}, not {value!r}",
                                   lines.key(table_line, key))
-            if value is False:
-                continue
-            applied.append((key, value.strip().upper() if key == "country" else value))
         if not applied:
             raise ConfigError(path, f"saved filter {name!r} filters nothing", table_line)
         saved.append(SavedFilter(name=name, applied=tuple(applied)))

@@ -45,7 +45,7 @@ class _BufferedExpat(ExpatParser):
 
     def reset(self) -> None:
         super().reset()
-        self._parser.buffer_text = True
+        self._parser.buffer_text = True  # type: ignore[attr-defined]  # the stdlib's expat parser object
 
 
 def create_parser(*args: Any, **kwargs: Any) -> ExpatParser:

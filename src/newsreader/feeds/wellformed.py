@@ -255,8 +255,8 @@ def _entry(item: Any, atom: bool) -> dict[str, Any]:
             _add_category(tags, element, name)
         elif name == "link":
             # The last link wins: an HTML alternate's href, or a link's text.
-            if (value := _link(element, in_entry=True)) is not None:
-                link = value
+            if (linked := _link(element, in_entry=True)) is not None:
+                link = linked
         elif name in ("guid", "id"):
             if has_id:
                 raise _Unsupported("second id")
@@ -332,9 +332,9 @@ def _add_category(tags: list[tuple[str | None, str | None, str | None]], element
     """feedparser's _start_category/_end_category: attributes make a tag, text fills its term or adds one;
     media:keywords is a comma-separated list of terms."""
     if name == "media_keywords":
-        for term in _text(element).split(","):
-            if term.strip() and (term.strip(), None, None) not in tags:
-                tags.append((term.strip(), None, None))
+        for keyword in _text(element).split(","):
+            if keyword.strip() and (keyword.strip(), None, None) not in tags:
+                tags.append((keyword.strip(), None, None))
         return
     attrs = _attributes(element)
     if name == "media_category":

@@ -304,11 +304,11 @@ class _Transaction:
             raise store_error(self.path, error) from None
         return self.db
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         if exc is None:
             try:
                 self.db.execute("COMMIT")
-                return False
+                return
             except sqlite3.DatabaseError as error:
                 exc = error
         # SQLite ends the transaction itself when a statement or the COMMIT fails for want of room (or an
@@ -320,4 +320,3 @@ class _Transaction:
                 pass
         if isinstance(exc, sqlite3.DatabaseError):
             raise store_error(self.path, exc) from None
-        return False

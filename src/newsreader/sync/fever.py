@@ -108,7 +108,7 @@ class FeverClient:
             if len(ids) > PAGE_SIZE:
                 raise ValueError(f"with_ids takes at most {PAGE_SIZE} ids")
             args["with_ids"] = ",".join(map(str, ids))
-        answer = await self._call("items", **args)
+        answer = await self._call("items", **args)  # type: ignore[arg-type]  # mypy reads **args against form=
         return [self._story(row) for row in self._rows(answer, "items", required=False)]
 
     async def items(self, *, since_id: int = 0) -> AsyncIterator[list[RemoteStory]]:

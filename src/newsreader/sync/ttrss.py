@@ -214,7 +214,8 @@ class TtRssClient:
             elif kind is None and isinstance(key, int) and key > 0:
                 feeds[key] = count
             elif kind is None and key == STARRED:
-                starred = row.get("auxcounter") if isinstance(row.get("auxcounter"), int) else 0
+                auxcounter = row.get("auxcounter")
+                starred = auxcounter if isinstance(auxcounter, int) else 0
         return RemoteCounters(unread=unread, feeds=feeds, categories=categories, starred=starred)
 
     # ------------------------------------------------------------------------------------------- writing
@@ -241,7 +242,9 @@ class TtRssClient:
         """Subscribe on the server; the server fetches the feed on its own schedule (its updater)."""
         content = await self._call("subscribeToFeed", feed_url=url, category_id=category_id)
         status = content.get("status") if isinstance(content, dict) else None
-        code = status.get("code") if isinstance(status, dict) else None
+        if not isinstance(status, dict):
+            status = {}
+        code = status.get("code")
         if code in (0, 1) and isinstance(status.get("feed_id"), int):
             return SubscribeResult(feed_id=status["feed_id"], already_subscribed=code == 0)
         if code in _SUBSCRIBE_FAILURES:

@@ -65,8 +65,8 @@ def _declared_charsets(body: bytes, content_type: str | None) -> list[str]:
     if content_type and (match := _CONTENT_TYPE_CHARSET.search(content_type)):
         if codec := _web_codec(match.group(1)):
             found.append(codec)
-    if match := _META_CHARSET.search(body[:8192]):
-        codec = _web_codec(match.group(1).decode("ascii", "ignore"))
+    if meta := _META_CHARSET.search(body[:8192]):
+        codec = _web_codec(meta.group(1).decode("ascii", "ignore"))
         # A page declaring UTF-16 in ASCII-compatible bytes is lying (the BOM would have said so).
         if codec and not codec.startswith("utf-16") and codec not in found:
             found.append(codec)

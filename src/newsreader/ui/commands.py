@@ -22,7 +22,7 @@ class ReaderCommands(Provider):
     def _actions(self) -> list[tuple[str, str, Callable[[], object]]]:
         """(name shown, help, callback) for every palette action, with its keys in the help."""
         keys = effective_keys(self.app.config.keys)  # type: ignore[attr-defined]
-        rows = []
+        rows: list[tuple[str, str, Callable[[], object]]] = []
         for action in KEY_ACTIONS:
             if not action.palette:
                 continue

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.keys import key_to_character
 
 
@@ -100,12 +100,12 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
 BY_ID: dict[str, KeyAction] = {action.id: action for action in KEY_ACTIONS}
 
 
-def bindings(scope: str) -> list[Binding]:
+def bindings(scope: str) -> list[BindingType]:
     """The BINDINGS of the app ("app"), the reader screen ("screen") or the reading view ("reading")."""
     return [_binding(a, a.action) for a in KEY_ACTIONS if scope in a.scope.split(",")]
 
 
-def pane_bindings(**actions: str) -> list[Binding]:
+def pane_bindings(**actions: str) -> list[BindingType]:
     """A pane's moving keys: binding id (with "_" for ".") -> the pane's own action for it, e.g.
     `pane_bindings(cursor_down="scroll_down")`."""
     return [_binding(BY_ID[name.replace("_", ".", 1)], action) for name, action in actions.items()]

@@ -167,6 +167,7 @@ class RefreshController(Widget):
         try:
             summary = self._refresh(on_outcome=progress, on_feeds_done=saved, on_article=article, cancel=cancel,
                                     **only)
+            assert isinstance(summary, RefreshSummary)
         except RefreshCancelled:  # the reader is closing
             return
         except StoreError as error:

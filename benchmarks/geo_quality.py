@@ -11,6 +11,10 @@
    publisher's tags mapped to ISO codes. Target recall >= 0.85 (countries + mentions).
    "Reachable" tags are those whose country some name in the story or its link could stand for
    (Tagger.candidates): a tagger of what the feed gives cannot find the others.
+3. lgl-dev (../shared/corpus/geo/lgl-dev.jsonl, US local news with every toponym resolved), through
+   the fetch pipeline's parser as a feed whose content is the article: focus@1 (our first country is
+   the most-mentioned one), micro precision/recall of `countries`, and of `countries` + `mentions`,
+   against every country a toponym was resolved to; without a home country and with home = "US".
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import NamedTuple
 ROOT = Path(__file__).resolve().parents[1]
 LABELLED = ROOT / "tests" / "geo" / "labelled.jsonl"
 CORPUS = ROOT.parent / "shared" / "corpus"
+LGL_DEV = CORPUS / "geo" / "lgl-dev.jsonl"
 NYT_GEO = "http://www.nytimes.com/namespaces/keywords/nyt_geo"
 GUARDIAN_WORLD = re.compile(r"^https?://www\.theguardian\.com/world/([a-z-]+)$")
 # Every category-like element: the publisher's tags must not reach our tagger.
@@ -131,6 +136,75 @@ def score_external(verbose: bool = False) -> dict[str, ExternalScore]:
         out[feed] = ExternalScore(stories, expected, tp, fp, tp_all, fp_all, reachable)
     out["all"] = ExternalScore(None, *(sum(col) for col in list(zip(*out.values()))[1:]))
     return out
+
+
+class SetScore(NamedTuple):
+    stories: int
+    focus: int  #: stories whose first country is the gold focus
+    tp: int  #: `countries` against the gold countries
+    fp: int
+    fn: int
+    tp_all: int  #: `countries` + `mentions` against the gold countries
+    fp_all: int
+    fn_all: int
+
+    def line(self) -> str:
+        p, r, _ = prf(self.tp, self.fp, self.fn)
+        pa, ra, _ = prf(self.tp_all, self.fp_all, self.fn_all)
+        return (f"focus@1 {self.focus / self.stories:.3f} | countries P {p:.3f} R {r:.3f}"
+                f" | countries+mentions P {pa:.3f} R {ra:.3f}")
+
+
+def score_sets(pairs) -> SetScore:
+    """pairs: (got countries, got mentions, gold countries, gold focus)."""
+    n = focus = tp = fp = fn = tp_all = fp_all = fn_all = 0
+    for got, mentions, gold, want_focus in pairs:
+        n += 1
+        focus += bool(got) and got[0] == want_focus
+        g, ga, w = set(got), set(got) | set(mentions), set(gold)
+        tp, fp, fn = tp + len(g & w), fp + len(g - w), fn + len(w - g)
+        tp_all, fp_all, fn_all = tp_all + len(ga & w), fp_all + len(ga - w), fn_all + len(w - ga)
+    return SetScore(n, focus, tp, fp, fn, tp_all, fp_all, fn_all)
+
+
+def load_lgl() -> list[dict]:
+    with LGL_DEV.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def lgl_feed(stories: list[dict]) -> bytes:
+    """The articles as one RSS feed whose items carry the article as their content, as a fetch sees it."""
+    from xml.sax.saxutils import escape
+
+    items = []
+    for s in stories:
+        html = "".join(f"<p>{escape(p)}</p>" for p in s["text"].split("\n") if p.strip())
+        items.append(f"<item><guid isPermaLink=\"false\">{escape(s['id'])}</guid><title>{escape(s['title'])}</title>"
+                     f"<link>{escape(s.get('url') or '')}</link>"
+                     f"<content:encoded>{escape(html)}</content:encoded></item>")
+    return ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+            'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>lgl-dev</title>'
+            + "".join(items) + "</channel></rss>").encode("utf-8")
+
+
+def tag_lgl(home: str | None) -> list[tuple[dict, object]]:
+    """(gold story, parsed entry) for every lgl-dev article, through the fetch pipeline's parser."""
+    from newsreader.parse import ParseOptions, parse_feed
+
+    stories = load_lgl()
+    parsed = {e.key: e for e in parse_feed(lgl_feed(stories), ParseOptions(url="https://lgl.example/feed",
+                                                                         home=home)).entries}
+    return [(s, parsed[s["id"]]) for s in stories]
+
+
+def score_lgl(home: str | None, verbose: bool = False) -> SetScore:
+    rows = tag_lgl(home)
+    if verbose:
+        for s, e in rows:
+            if not e.countries or e.countries[0] != s["focus"] or set(e.countries) != set(s["countries"]):
+                print(f"  {s['id']} {s['title'][:70]!r}: got {list(e.countries)} +{list(e.mentions)}"
+                      f" want {s['countries']} (focus {s['focus']})")
+    return score_sets((e.countries, e.mentions, s["countries"], s["focus"]) for s, e in rows)
 
 
 def main() -> None:

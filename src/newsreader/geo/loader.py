@@ -10,23 +10,22 @@ from __future__ import annotations
 import gzip
 import json
 import threading
-from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 DATA_PACKAGE = "newsreader.geo.data"
 DATA_FILE = "places.json.gz"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One name the matcher knows."""
+class Entry(NamedTuple):
+    """One name the matcher knows (a tuple: tens of thousands are built at start-up)."""
 
-    #: The name as written in the data ("Guinea-Bissau", "Kremlin", "county").
+    #: The name as written in the data ("Guinea-Bissau", "Kremlin", "county"); empty for the towns of
+    #: the local layer, which share one entry per set of countries (the text gives the name).
     surface: str
     #: alias, country, demonym, territory, metonym, translation, capital, city, state, state_abbr,
-    #: ambiguous, stop or cue.
+    #: ambiguous, local, stop or cue.
     kind: str
     #: ISO codes the name stands for (candidates, for an ambiguous name; empty for stop and cue).
     codes: tuple[str, ...]

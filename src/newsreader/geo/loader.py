@@ -8,6 +8,7 @@ those packages.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import threading
 from importlib import resources
@@ -35,15 +36,17 @@ class Entry(NamedTuple):
 
 _lock = threading.Lock()
 _data: dict[str, Any] | None = None
+_digest = ""
 
 
 def load() -> dict[str, Any]:
     """Return the parsed data file (cached for the process)."""
-    global _data
+    global _data, _digest
     if _data is None:
         with _lock:
             if _data is None:
                 raw = resources.files(DATA_PACKAGE).joinpath(DATA_FILE).read_bytes()
+                _digest = hashlib.sha256(raw).hexdigest()
                 data = json.loads(gzip.decompress(raw))
                 if data.get("version") != FORMAT_VERSION:
                     raise RuntimeError(
@@ -52,3 +55,8 @@ def load() -> dict[str, Any]:
                     )
                 _data = data
     return _data
+
+
+def digest() -> str:
+    """SHA-256 of the data file load() read ("" before it has)."""
+    return _digest

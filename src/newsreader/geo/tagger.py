@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from .loader import Entry, load
+from .loader import Entry, digest, load
 from .matcher import Hit, Matcher, fold, slug_words
 from .regions import regions_of_country
 
@@ -80,7 +80,7 @@ GLUED_BEFORE = frozenset({"city", "local", "territory"})
 GLUED_AFTER = frozenset({"local"})
 _GERMAN = (" und ", " der ", " die ", " das ", " nicht ")
 
-_WORD_BEFORE = re.compile(r"([\w'.\-]+) $")
+_TAIL_WORD = re.compile(r"[\w'.\-]+$")
 _WORD_AFTER = re.compile(r" ([\w'.\-]+)")
 _WORDS = re.compile(r"[^\W\d_][\w'\-]*")
 # "Town, " (or "TOWN, ") right before a state abbreviation.
@@ -221,8 +221,10 @@ class Tagger:
     """Country tagger. Build once (get_tagger()); tag() is thread-safe and keeps no state."""
 
     def __init__(self, data: dict[str, Any] | None = None) -> None:
+        shipped = data is None
         data = data or load()
-        entries = [Entry(s, k, tuple(c), w) for s, (k, c, w) in data["names"].items()]
+        make = tuple.__new__  # Entry(...) runs a Python-level __new__: a third of the start-up's loop
+        entries = [make(Entry, (s, k, tuple(c), w)) for s, (k, c, w) in data["names"].items()]
         known = {e.surface for e in entries}
         self._ambiguous: dict[str, _Ambiguity] = {}
         for surface, rule in data["ambiguous"].items():
@@ -269,7 +271,7 @@ class Tagger:
         self._new_place_ends = frozenset(w[-1] for w in context["new_place"])
         self._states = frozenset(data["states"])
         self._entries = entries
-        self._matcher = Matcher(entries, as_written=towns)
+        self._matcher = Matcher(entries, as_written=towns, cache_key=digest() if shipped else None)
         by_surface = {e.surface: e for e in entries if e.kind != "local"}
         self._slug_names = {key: by_surface[surface] for key, surface in data["slug_names"].items()}
         for key, entry in list(self._slug_names.items()):
@@ -358,8 +360,8 @@ class Tagger:
         evidence: dict[str, set[str]] = defaultdict(set)  # code -> distinct names standing for it alone
         subnational: dict[str, int] = defaultdict(int)
         surfaces_seen: set[str] = set()
-        accepted = self._accept(full, self._matcher.find(full), t_end, _headline_style(title), senses,
-                                evidence, subnational, surfaces_seen, trace, spread)
+        accepted = self._accept(full, self._matcher.find(full), t_end, senses, evidence, subnational,
+                                surfaces_seen, trace, spread)
 
         # Read every shared name once, and weigh. Towns wait until it is known whether anything else
         # supports their country.
@@ -371,8 +373,32 @@ class Tagger:
         resolved: dict[str, str] = {}
         towns: list[tuple[Hit, Entry, str, str, float, str]] = []
         town_names: dict[str, set[str]] = defaultdict(set)
+        body_weight = ZONE_WEIGHTS[2]
         for h, e, surface, forced, factor, note in accepted:
             kind = e.kind
+            codes = e.codes
+            if (forced is None and len(codes) == 1 and kind != "local" and kind != "ambiguous"
+                    and surface not in alternates):
+                # The common case, inline: a name that stands for one country.
+                code = codes[0]
+                named.add(code)
+                weight = e.weight * factor
+                start = h.start
+                if start < t_end:
+                    zone, gain = 0, ZONE_WEIGHTS[0] * weight
+                    score[code] += gain
+                    if weight >= TITLE_MIN_WEIGHT:
+                        central.add(code)
+                elif start < lead_end:
+                    zone, gain = 1, ZONE_WEIGHTS[1] * weight
+                    score[code] += gain
+                else:
+                    zone = _body_zone(start, quiet) if quiet else 2
+                    gain = (body_weight if zone == 2 else ZONE_WEIGHTS[3]) * weight
+                    body[code] += gain
+                if trace is not None:
+                    trace.evidence[code].append(Evidence(full[start:h.end], ZONES[zone], note or kind, round(gain, 3)))
+                continue
             if kind == "ambiguous":
                 pairs = self._codes_of(e, forced, resolved, evidence, subnational, surfaces_seen, home)
             elif forced:
@@ -395,7 +421,7 @@ class Tagger:
             else:
                 pairs = tuple((c, e.weight * 0.75) for c in e.codes)
             start = h.start
-            zone = 0 if start < t_end else 1 if start < lead_end else _body_zone(start, quiet)
+            zone = 0 if start < t_end else 1 if start < lead_end else _body_zone(start, quiet) if quiet else 2
             zw = ZONE_WEIGHTS[zone]
             for code, weight in pairs:
                 named.add(code)
@@ -548,7 +574,7 @@ class Tagger:
             return e.codes + self._alternates.get(surface, ((), 0))[0], False
         return (), False
 
-    def _accept(self, full: str, hits: list[Hit], t_end: int, headline: bool, senses: dict[str, str],
+    def _accept(self, full: str, hits: list[Hit], t_end: int, senses: dict[str, str],
                 evidence, subnational, surfaces_seen, trace: _Trace | None, spread) -> list[tuple]:
         """Drop what is not a place, settle "Town, Region", weigh nationality words describing people;
         gather the evidence that reads shared names (distinct names standing for one country).
@@ -561,7 +587,7 @@ class Tagger:
         abbr_ok: set[int] = set()
         n = len(hits)
         german = None
-        t_end_headline = t_end if headline else -1
+        headline = None  # whether the title is in Title Case or ALL CAPS, once a name there needs it
 
         def drop(h: Hit, reason: str) -> None:
             if trace is not None:
@@ -634,25 +660,34 @@ class Tagger:
                 keep(h, e, surface, forced.get(i), 1.0, "")
                 continue
             start = h.start
-            if start >= t_end_headline:  # capitals mean names, outside a Title Case headline
-                if surface in self._person_names:
-                    if self._glued_to_name(full, h, hits, i, True, True):
+            # Capitals mean names, outside a Title Case headline.
+            if surface in self._person_names:
+                if self._glued_to_name(full, h, hits, i, True, True):
+                    if headline is None and start < t_end:
+                        headline = _headline_style(full[:t_end])
+                    if start >= t_end or not headline:
                         drop(h, "a person's name")
                         continue
-                elif kind in GLUED_BEFORE and self._glued_to_name(full, h, hits, i, True, kind in GLUED_AFTER):
-                    if german is None:
-                        german = any(w in full for w in _GERMAN)
-                    if not german:
-                        drop(h, "a person's name or part of a longer name")
-                        continue
+            elif kind in GLUED_BEFORE and (
+                    (full[start - 1 : start] == " " and full[full.rfind(" ", max(0, start - 40), start - 1) + 1].isupper())
+                    or (kind in GLUED_AFTER and full[h.end + 1 : h.end + 2].isupper())
+            ) and self._glued_to_name(full, h, hits, i, True, kind in GLUED_AFTER):
+                if headline is None and start < t_end:
+                    headline = _headline_style(full[:t_end])
+                if german is None:
+                    german = any(w in full for w in _GERMAN)
+                if (start >= t_end or not headline) and not german:
+                    drop(h, "a person's name or part of a longer name")
+                    continue
             if kind != "local" and start >= 2 and full[start - 2 : start - 1] in self._new_place_ends:
                 prefix = next((p for p in self._new_place if full.startswith(p, start - len(p))), None)
                 if prefix is not None:
                     drop(h, f"part of a longer name ({prefix.strip()} ...)")
                     continue
             factor, note = 1.0, ""
-            if full[h.end:h.end + 1] == " ":
-                after = _WORD_AFTER.match(full, h.end)
+            end = h.end
+            if full[end:end + 1] == " " and (kind == "demonym" or full[end + 1:end + 2].isupper()):
+                after = _WORD_AFTER.match(full, end)
                 if after is not None:
                     word = after.group(1)
                     if word[:1].isupper():
@@ -667,7 +702,17 @@ class Tagger:
             if full[start - 1 : start] == "(" and surface.isupper() and _spelled_out(full, h):
                 drop(h, "an acronym the story spells out as something else")
                 continue
-            keep(h, e, surface, forced.get(i), factor, note)
+            # keep(), inline: most matches end here.
+            code = forced.get(i)
+            out.append((h, e, surface, code, factor, note))
+            surfaces_seen.add(surface)
+            if code is None:
+                if len(e.codes) != 1 or surface in alternates or kind == "ambiguous":
+                    continue
+                code = e.codes[0]
+            evidence[code].add(surface)
+            if kind in SUBNATIONAL_KINDS or code not in e.codes:
+                subnational[code] += 1
         return out
 
     def _placed(self, full: str, h: Hit) -> bool:
@@ -679,14 +724,20 @@ class Tagger:
         return after is not None and after.group(1).rstrip(".,;:").lower() in self._place_after
 
     def _glued_to_name(self, full: str, h: Hit, hits: list[Hit], i: int, before: bool, after: bool) -> bool:
-        if before:
-            m = _WORD_BEFORE.search(full, max(0, h.start - 40), h.start)
+        start = h.start
+        if before and full[start - 1 : start] == " " and start > 1:
+            # The word before: from the last space before it (a regex searching backwards would try
+            # every position of the window). Most words before a name are in lower case.
+            space = full.rfind(" ", max(0, start - 40), start - 1)
+            m = None
+            if full[space + 1 : start - 1][:1].isupper() or not full[space + 1 : space + 2].isalpha():
+                m = _TAIL_WORD.search(full, space + 1, start - 1)
             if m:
-                word = m.group(1)
+                word = m.group(0)
                 if (word[:1].isupper() and word not in self._allow_before and not word.endswith("'s")
                         and not (i > 0 and hits[i - 1].end == h.start - 1)):
                     return True
-        if after:
+        if after and full[h.end : h.end + 1] == " ":
             m = _WORD_AFTER.match(full, h.end)
             if m:
                 word = m.group(1).rstrip(".")

@@ -60,6 +60,9 @@ PRIORITY = ["stop", "ambiguous", "alias", "territory", "metonym", "country", "de
 SLUG_KINDS = ("stop", "alias", "territory", "metonym", "country", "demonym", "state", "translation")
 # Kinds of main-layer names a town of the same name elsewhere can stand in for (Paris, Texas).
 ALTERNATE_KINDS = ("country", "territory", "capital", "city", "translation")
+# Of those, the names of countries: only a town or a county of the name can stand in for them, not a
+# province (Niger State, Luxembourg province).
+COUNTRY_KINDS = ("country", "territory", "translation")
 WEIGHTS = {"alias": 1.0, "country": 1.0, "territory": 1.0, "translation": 1.0, "demonym": 0.8,
            "capital": 0.8, "city": 0.6, "state": 0.5, "state_abbr": 0.5}
 
@@ -68,6 +71,9 @@ CAPITAL_DWARFED = 3.0
 # A capital GeoNames lists under no city of its own keeps its name unless another country has a city
 # of that name at least this large.
 CAPITAL_ELSEWHERE = 50000
+# The most a main reading's size counts against the story's evidence for a town: a country over a town
+# of its name (Lebanon, Pennsylvania) needs two more places of the town's country to yield.
+MAX_PRIOR = 1.8
 # Towns of the local layer: GeoNames cities of at least this many people (cities15000 holds no fewer).
 LOCAL_MIN_POPULATION = 15000
 # A local name made only of common words ("Country Club", "Old City") is kept only for a city this large.
@@ -230,7 +236,9 @@ def build_local(curated: dict, cities: dict, info: dict, names: Names, populatio
     stop = set(curated["stop"]["phrases"]) | set(lcfg["drop"])
     sizes: dict[str, dict[str, int]] = defaultdict(dict)
 
-    def claim(surface: str, code: str, size: int, town: bool = True) -> None:
+    towns_of: dict[str, set[str]] = defaultdict(set)  # surface -> countries with a town (not a province) of it
+
+    def claim(surface: str, code: str, size: int, town: bool = True, province: bool = False) -> None:
         surface = " ".join(surface.replace("’", "'").split())
         if len(surface) < 4 or not surface[0].isupper() or surface in stop or code not in population:
             return
@@ -238,6 +246,8 @@ def build_local(curated: dict, cities: dict, info: dict, names: Names, populatio
         if town and all(p.lower() in words for p in parts) and (len(parts) == 1 or size < LOCAL_WORDS_MIN_POPULATION):
             return  # "Police" (Poland), "Split", "Country Club": words first
         sizes[surface][code] = max(size, sizes[surface].get(code, 0))
+        if not province:
+            towns_of[surface].add(code)
 
     for city in cities.values():
         if city["population"] >= LOCAL_MIN_POPULATION:
@@ -248,7 +258,7 @@ def build_local(curated: dict, cities: dict, info: dict, names: Names, populatio
     for code, record in sorted(info.items()):
         for province in record.get("provinces") or ():
             for name in clean_name(province):
-                claim(name, code, lcfg["province_size"])
+                claim(name, code, lcfg["province_size"], town=False, province=True)
     for code, extra in lcfg["places"].items():
         for name in extra:
             claim(name, code, lcfg["province_size"], town=False)
@@ -261,6 +271,8 @@ def build_local(curated: dict, cities: dict, info: dict, names: Names, populatio
             if held[0] not in ALTERNATE_KINDS:
                 continue  # a country's alias, a metonym, a stop phrase: never a town
             codes = [c for c in codes if c not in held[1]]
+            if held[0] in COUNTRY_KINDS:
+                codes = [c for c in codes if c in towns_of[surface]]  # Niger State never stands for Niger
             if not codes:
                 continue
             # How much likelier the main reading is, before the story says anything: Paris (2.1M)
@@ -269,7 +281,7 @@ def build_local(curated: dict, cities: dict, info: dict, names: Names, populatio
             first = by_code[codes[0]]
         else:
             main, first = by_code[codes[0]], (by_code[codes[1]] if len(codes) > 1 else 0)
-        prior = min(3.0, max(0.0, math.log10(max(main, 1) / max(first, 1)))) if first else 3.0
+        prior = min(MAX_PRIOR, max(0.0, math.log10(max(main, 1) / max(first, 1)))) if first else MAX_PRIOR
         lines.append(f"{surface}\t{','.join(codes)}\t{prior:.1f}")
     return "\n".join(lines)
 
@@ -546,6 +558,7 @@ def build() -> dict:
         "ambiguous": ambiguous,
         "person_names": curated["person_names"],
         "context": curated["context"],
+        "home": curated["home"],
         "regions": regions,
         "region_aliases": rcfg.get("aliases", {}),
         "states": sorted(s for s, (k, _c, _w) in names.entries.items() if k in ("state", "state_abbr"))

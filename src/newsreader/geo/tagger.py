@@ -64,6 +64,7 @@ PROMOTE_MIN = 0.5  # when nothing is central, the best country is, if it scores 
 SLUG_WEIGHT = 0.5  # a place in the link's slug: as one body mention; it makes a lead mention central
 LOCAL_WEIGHT = 0.5  # a town or county of the local layer, or a big place's name read as a town
 HOME_EVIDENCE = 1.0  # the feed's home country, when reading a name several places share
+SAME_NAME_EVIDENCE = 1.0  # another place of the story holds the name ("Lebanon County" for Lebanon)
 PEOPLE_FACTOR = 0.3  # a nationality word describing people or their culture
 LOCAL_CORROBORATION = 2  # distinct towns a country needs when nothing else supports it (or "in Town")
 
@@ -71,6 +72,7 @@ PLACE_KINDS = frozenset({"alias", "country", "demonym", "territory", "metonym", 
                          "capital", "city", "state", "state_abbr", "ambiguous", "local"})
 SUBNATIONAL_KINDS = frozenset({"city", "state", "state_abbr", "local"})
 STATE_KINDS = frozenset({"state", "state_abbr"})
+COUNTRY_NAME_KINDS = frozenset({"country", "territory", "translation"})
 REGION_KINDS = frozenset({"country", "alias", "capital", "city", "territory", "translation", "local"})
 # Kinds whose names are dropped when glued to a capitalised word before them ("Daniel Sakai"), and
 # after them too for towns ("Jackson Pollock"); person_names in the data ("Mauricio Pochettino",
@@ -198,6 +200,18 @@ def _damped(body: float) -> float:
     return BODY_FULL + BODY_LOG * math.log2(1.0 + body - BODY_FULL)
 
 
+def _bare(word: str) -> str:
+    """A word without trailing punctuation or possessive: "striker's," -> "striker"."""
+    word = word.rstrip(".,;:!?")
+    return word[:-2] if word.endswith("'s") else word
+
+
+def _word_start(full: str, end: int) -> int:
+    """Where the word ending at `end` starts: after the last space or line break (at most 40 back)."""
+    lo = max(0, end - 40)
+    return max(full.rfind(" ", lo, end), full.rfind("\n", lo, end)) + 1
+
+
 def _body_zone(start: int, quiet: list[tuple[int, int]]) -> int:
     """2 for the body, 3 for a caption or a line of links in it."""
     for a, b in quiet:
@@ -267,6 +281,7 @@ class Tagger:
         self._compass = frozenset(context["compass"])
         self._place_before = frozenset(context["place_before"])
         self._place_after = frozenset(context["place_after"])
+        self._town_people = frozenset(context["town_people"])
         self._new_place = tuple(w + " " for w in context["new_place"])
         self._new_place_ends = frozenset(w[-1] for w in context["new_place"])
         self._states = frozenset(data["states"])
@@ -378,7 +393,7 @@ class Tagger:
             kind = e.kind
             codes = e.codes
             if (forced is None and len(codes) == 1 and kind != "local" and kind != "ambiguous"
-                    and surface not in alternates):
+                    and surface not in alternates and (not senses or surface not in senses)):
                 # The common case, inline: a name that stands for one country.
                 code = codes[0]
                 named.add(code)
@@ -399,18 +414,22 @@ class Tagger:
                 if trace is not None:
                     trace.evidence[code].append(Evidence(full[start:h.end], ZONES[zone], note or kind, round(gain, 3)))
                 continue
-            if kind == "ambiguous":
-                pairs = self._codes_of(e, forced, resolved, evidence, subnational, surfaces_seen, home)
-            elif forced:
-                if kind == "local" or forced not in e.codes:
+            if forced is None and senses:
+                forced = senses.get(surface)  # one reading per story: "Turkey, Texas" settles "Turkey"
+            if forced:
+                if kind == "local" or forced not in codes:
                     towns.append((h, e, surface, forced, factor, note))
                     town_names[forced].add(surface)
                     continue
-                pairs = ((forced, e.weight),)
+                pairs = (self._codes_of(e, forced, resolved, evidence, subnational, surfaces_seen, home)
+                         if kind == "ambiguous" else ((forced, e.weight),))
+            elif kind == "ambiguous":
+                pairs = self._codes_of(e, None, resolved, evidence, subnational, surfaces_seen, home)
             elif kind == "local" or surface in alternates:
                 code = senses.get(surface)
                 if code is None:
-                    code = senses[surface] = self._pick(e, surface, evidence, home)
+                    townlike = self._townlike(full, h, kind in COUNTRY_NAME_KINDS)
+                    code = senses[surface] = self._pick(e, surface, evidence, home, townlike)
                 if kind == "local" or code not in e.codes:
                     towns.append((h, e, surface, code, factor, note))
                     town_names[code].add(surface)
@@ -544,7 +563,8 @@ class Tagger:
                 why += "; only towns support it, so it ranks after named countries"
             trace.why[code] = why
 
-    def _pick(self, e: Entry, surface: str, evidence: dict[str, set[str]], home: str | None) -> str:
+    def _pick(self, e: Entry, surface: str, evidence: dict[str, set[str]], home: str | None,
+              townlike: bool = False) -> str:
         """The reading of a name several places share: most evidence, home as evidence, the main
         (or largest) place's prior."""
         alternates = self._alternates.get(surface)
@@ -557,7 +577,13 @@ class Tagger:
         best, best_score = candidates[0], -1.0
         for i, code in enumerate(candidates):
             support = evidence.get(code)
-            s = (len(support) - (surface in support) if support else 0) + (prior if i == 0 else 0.0)
+            s = (prior if i == 0 else 0.0)
+            if support:
+                s += len(support) - (surface in support)
+                if i and any(surface in other and other != surface for other in support):
+                    s += SAME_NAME_EVIDENCE  # "Lebanon County" names the town of Lebanon
+            if i and townlike:
+                s += SAME_NAME_EVIDENCE  # "Palestine man", "Lebanon police": a town's words, not a country's
             if code == home:
                 s += HOME_EVIDENCE
             if s > best_score:
@@ -636,8 +662,9 @@ class Tagger:
                             if kind == "local" or amb.state in alternates.get(surface, ((),))[0]:
                                 senses[surface] = amb.state
                                 keep(h, e, surface, amb.state, 1.0, "Town, Region")
-                            else:
-                                drop(h, "a town of the state after it (the state counts)")
+                            else:  # a town the gazetteer does not know: one there all the same
+                                senses[surface] = amb.state
+                                keep(h, e, surface, amb.state, 1.0, "Town, Region")
                             continue
                     else:
                         region, is_state = self._region_codes(ne, ne.surface or full[nxt.start:nxt.end])
@@ -653,8 +680,10 @@ class Tagger:
                                 senses[surface] = shared[0]
                                 keep(h, e, surface, shared[0], 1.0, "Town, Region")
                                 continue
-                            if is_state:
-                                drop(h, "a town of the state after it (the state counts)")
+                            if is_state:  # "Cairo, Illinois", "Turkey, Texas": a town there
+                                code = forced.get(i + 1) or region[0]
+                                senses[surface] = code
+                                keep(h, e, surface, code, 1.0, "Town, Region")
                                 continue
             if kind in STATE_KINDS:
                 keep(h, e, surface, forced.get(i), 1.0, "")
@@ -665,11 +694,12 @@ class Tagger:
                 if self._glued_to_name(full, h, hits, i, True, True):
                     if headline is None and start < t_end:
                         headline = _headline_style(full[:t_end])
-                    if start >= t_end or not headline:
+                    # "Chad le Clos": a particle between two capitals is a name, in a headline too
+                    if start >= t_end or not headline or self._before_particle(full, h.end):
                         drop(h, "a person's name")
                         continue
             elif kind in GLUED_BEFORE and (
-                    (full[start - 1 : start] == " " and full[full.rfind(" ", max(0, start - 40), start - 1) + 1].isupper())
+                    (full[start - 1 : start] == " " and full[_word_start(full, start - 1)].isupper())
                     or (kind in GLUED_AFTER and full[h.end + 1 : h.end + 2].isupper())
             ) and self._glued_to_name(full, h, hits, i, True, kind in GLUED_AFTER):
                 if headline is None and start < t_end:
@@ -697,7 +727,7 @@ class Tagger:
                         if kind != "local" and word in self._us_divisions:
                             keep(h, e, surface, "US", 1.0, f"a US {word.lower()}")
                             continue
-                    elif kind == "demonym" and word.rstrip(".,;:") in self._people_words:
+                    elif kind == "demonym" and _bare(word) in self._people_words:
                         factor, note = PEOPLE_FACTOR, "nationality of people or culture"
             if full[start - 1 : start] == "(" and surface.isupper() and _spelled_out(full, h):
                 drop(h, "an acronym the story spells out as something else")
@@ -715,20 +745,37 @@ class Tagger:
                 subnational[code] += 1
         return out
 
-    def _placed(self, full: str, h: Hit) -> bool:
-        """True when the words around a name say it is a place: "in Gainesville", "Gainesville man"."""
-        before = full.rfind(" ", max(0, h.start - 20), h.start - 1)
-        if full[h.start - 1 : h.start] == " " and full[before + 1 : h.start - 1] in self._place_before:
+    def _townlike(self, full: str, h: Hit, country_name: bool) -> bool:
+        """True when the word after a shared name is a town's: "Alexandria man", "Paris residents";
+        after a country's name, also "Lebanon police", "Palestine council"."""
+        after = _WORD_AFTER.match(full, h.end)
+        if after is None:
+            return False
+        word = _bare(after.group(1)).lower()
+        return word in self._town_people or (country_name and word in self._place_after)
+
+    def _placed(self, full: str, h: Hit, after_only: bool = False) -> bool:
+        """True when the words around a name say it is a place: "in Gainesville", "Gainesville man"
+        (`after_only`: the words after a name that say it is a town, not a country)."""
+        if (not after_only and full[h.start - 1 : h.start] == " "
+                and full[_word_start(full, h.start - 1) : h.start - 1] in self._place_before):
             return True
         after = _WORD_AFTER.match(full, h.end)
         return after is not None and after.group(1).rstrip(".,;:").lower() in self._place_after
+
+    def _before_particle(self, full: str, end: int) -> bool:
+        m = _WORD_AFTER.match(full, end)
+        if m is None or m.group(1) not in self._particles:
+            return False
+        nxt = _WORD_AFTER.match(full, m.end())
+        return bool(nxt and nxt.group(1)[:1].isupper())
 
     def _glued_to_name(self, full: str, h: Hit, hits: list[Hit], i: int, before: bool, after: bool) -> bool:
         start = h.start
         if before and full[start - 1 : start] == " " and start > 1:
             # The word before: from the last space before it (a regex searching backwards would try
             # every position of the window). Most words before a name are in lower case.
-            space = full.rfind(" ", max(0, start - 40), start - 1)
+            space = _word_start(full, start - 1) - 1
             m = None
             if full[space + 1 : start - 1][:1].isupper() or not full[space + 1 : space + 2].isalpha():
                 m = _TAIL_WORD.search(full, space + 1, start - 1)

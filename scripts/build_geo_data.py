@@ -258,7 +258,7 @@ def build_local(curated: dict, cities: dict, info: dict, names: Names, populatio
     for code, record in sorted(info.items()):
         for province in record.get("provinces") or ():
             for name in clean_name(province):
-                claim(name, code, lcfg["province_size"], town=False, province=True)
+                claim(name, code, lcfg["province_size"], province=True)  # not "Gulf" (Papua New Guinea)
     for code, extra in lcfg["places"].items():
         for name in extra:
             claim(name, code, lcfg["province_size"], town=False)

@@ -82,6 +82,10 @@ LOCAL_WORDS_MIN_POPULATION = 100000
 _LATIN = re.compile(r"^[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ɏ .'\-]*$")
 _CYRILLIC = re.compile(r"^[А-ЯЁІЇЄЎ][А-Яа-яЁёІіЇїЄєЎў \-]*$")
 _PAREN = re.compile(r"\s*\(([^)]*)\)")
+# City names in the other scripts of our feeds (Arabic, Hebrew, Greek, Devanagari, Bengali, Chinese,
+# Japanese kana, Korean), whole words of one script.
+_OTHER_SCRIPT = re.compile(r"^(?:[\u0600-\u06ff ]+|[\u0590-\u05ff ]+|[\u0370-\u03ff ]+|[\u0900-\u097f ]+|"
+                           r"[\u0980-\u09ff ]+|[\u4e00-\u9fff]+|[\u30a0-\u30ff\u4e00-\u9fff]+|[\uac00-\ud7af ]+)$")
 
 
 class Names:
@@ -429,7 +433,7 @@ def build() -> dict:
         if pop >= ccfg["alternate_min_population"] or is_cap:
             seen = {city["name"]}
             for alt in city.get("alternatenames", []):
-                if alt in seen or len(alt) < 5 or alt.isupper():
+                if alt in seen or alt.isupper() or (len(alt) < 5 and not _OTHER_SCRIPT.match(alt)):
                     continue
                 seen.add(alt)
                 if _LATIN.match(alt):
@@ -440,6 +444,8 @@ def build() -> dict:
                     alternates[alt].append((pop, code, is_cap))
                     for form in russian_forms(alt):
                         alternates[form].append((pop, code, is_cap))
+                elif _OTHER_SCRIPT.match(alt) and len(alt) >= 2:
+                    alternates[alt].append((pop, code, is_cap))  # 北京, کراچی, 서울: our feeds' scripts
     # A city's own name beats another city's alternate spelling: Cancun is Cancún (MX), not an old
     # transliteration of Changchun (CN).
     primary = {surface: {e[1] for e in entries} for surface, entries in claims.items()}

@@ -130,6 +130,11 @@ SCRIPTS = [
     ("bn", "ভারতের সঙ্গে বাংলাদেশের চুক্তি", {"IN", "BD"}),
     ("uk", "Україна та Польща підписали угоду", {"UA", "PL"}),
     ("ru", "Россия и Китай провели переговоры", {"RU", "CN"}),
+    ("zh-city", "北京和上海的空气污染", {"CN"}),  # big cities' names in the scripts of our feeds
+    ("ur-city", "کراچی میں بارش", {"PK"}),
+    ("ko-city", "서울 시장 선거", {"KR"}),
+    ("ja-katakana-word", "タイムズ紙によると", set()),  # タイ (Thailand) inside タイムズ (Times)
+    ("bn-new", "নিউজ ডেস্ক", set()),  # নিউ (Niue, and "new") inside নিউজ (news)
 ]
 
 

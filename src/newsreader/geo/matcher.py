@@ -6,9 +6,10 @@ counties) only as written. Matching is case-sensitive, so "turkey" and "china" n
 and "China". Of overlapping matches the leftmost, then the longest wins, so "Guinea-Bissau" never
 also yields "Guinea" and "South Sudan" never "Sudan".
 
-A match must start and end on a word boundary, as far as the name's script has words: Chinese and
-Japanese write none (日本的), Korean and Bengali glue endings to a name (일본의, ভারতের), Arabic and
-Hebrew glue a one-letter word before it (وباكستان "and Pakistan", בישראל "in Israel").
+A match must start and end on a word boundary, as far as the name's script has words: Chinese
+writes none (日本的), a katakana name ends where other letters do (タイ is not in タイム), Korean
+and Bengali glue endings to a name (일본의, ভারতের), Arabic and Hebrew glue a one-letter word
+before it (وباكستان "and Pakistan", בישראל "in Israel").
 """
 
 from __future__ import annotations
@@ -42,9 +43,9 @@ _PRIME = (" etaoinshrdlcumwfgypbvkjxqz,.'\"-\n()0123456789:;!?/"
 
 
 # Boundary rules, by the script of a name's first letter.
-WORDS, NO_BOUNDS, ENDINGS, PREFIXES = 0, 1, 2, 3
+WORDS, NO_BOUNDS, ENDINGS, PREFIXES, KANA = 0, 1, 2, 3, 4
 _PREFIX_LETTERS = frozenset("وبلفكسוּבהלמשכ" + "ו")
-_SCRIPT_RULES = (("CJK", NO_BOUNDS), ("HIRAGANA", NO_BOUNDS), ("KATAKANA", NO_BOUNDS), ("HANGUL", ENDINGS),
+_SCRIPT_RULES = (("CJK", NO_BOUNDS), ("HIRAGANA", NO_BOUNDS), ("KATAKANA", KANA), ("HANGUL", ENDINGS),
                  ("BENGALI", ENDINGS), ("ARABIC", PREFIXES), ("HEBREW", PREFIXES))
 
 
@@ -93,6 +94,10 @@ def _store(path: Path, automaton: Any) -> None:
                 old.unlink(missing_ok=True)  # built from older data or code
     except OSError:
         pass
+
+
+def _is_kana(ch: str) -> bool:
+    return "\u30a0" <= ch <= "\u30ff"
 
 
 class Hit(NamedTuple):
@@ -175,7 +180,7 @@ class Matcher:
             automaton.add_word(ch + "\x00", 0)
         add = automaton.add_word
         for form, idx in forms.items():
-            add(form, idx << 10 | len(form) << 2 | (WORDS if form[0] < "\u0370" else _bounds(form)))
+            add(form, idx << 11 | len(form) << 3 | (WORDS if form[0] < "\u0370" else _bounds(form)))
         automaton.make_automaton()
         return automaton
 
@@ -184,8 +189,8 @@ class Matcher:
         n = len(text)
         cands = []
         for last, value in self._automaton.iter(text):
-            length = value >> 2 & 255
-            rule = value & 3
+            length = value >> 3 & 255
+            rule = value & 7
             start = last - length + 1
             if rule == WORDS:
                 if start and text[start - 1].isalnum():
@@ -202,7 +207,12 @@ class Matcher:
                     continue
                 if last + 1 < n and text[last + 1].isalnum():
                     continue
-            cands.append((start, -length, value >> 10))
+            elif rule == KANA:  # タイ in タイム is no Thailand: a katakana word ends at other letters
+                if start and _is_kana(text[start - 1]):
+                    continue
+                if last + 1 < n and _is_kana(text[last + 1]):
+                    continue
+            cands.append((start, -length, value >> 11))
         if not cands:
             return []
         cands.sort()

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 DATA_PACKAGE = "newsreader.geo.data"
 DATA_FILE = "places.json.gz"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 class Entry(NamedTuple):

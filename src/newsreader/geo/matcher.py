@@ -20,7 +20,7 @@ import pickle
 import re
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -137,10 +137,10 @@ def _title(surface: str) -> str:
 class Matcher:
     """Finds every known name in a text in one pass. Immutable once built; thread-safe."""
 
-    def __init__(self, entries: list[Entry], as_written: Sequence[tuple[str, int]] = (),
+    def __init__(self, entries: list[Entry], as_written: Callable[[], Sequence[tuple[str, int]]] = list,
                  cache_key: str | None = None) -> None:
-        """`as_written`: more names, (name, index of its entry), added only as written (no UPPER CASE
-        or Title Case forms), after every form of `entries`: the towns of the local layer.
+        """`as_written()` gives more names, (name, index of its entry), added only as written (no UPPER
+        CASE or Title Case forms), after every form of `entries`: the towns of the local layer.
 
         `cache_key` names what `entries` and `as_written` are made from (the data file's digest):
         the built automaton is then kept in the user's cache directory and read back next time,
@@ -154,7 +154,7 @@ class Matcher:
                 return
             except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
                 pass
-        self._automaton = self._build(entries, as_written)
+        self._automaton = self._build(entries, as_written())
         if path is not None:
             _store(path, self._automaton)
 

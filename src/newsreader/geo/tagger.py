@@ -238,7 +238,14 @@ class Tagger:
         shipped = data is None
         data = data or load()
         make = tuple.__new__  # Entry(...) runs a Python-level __new__: a third of the start-up's loop
-        entries = [make(Entry, (s, k, tuple(c), w)) for s, (k, c, w) in data["names"].items()]
+        codes_of: dict[str, tuple[str, ...]] = {"": ()}  # one tuple for all the names of the same codes
+        entries = []
+        for line in data["names"].split("\n"):
+            surface, kind, codes, weight = line.split("\t")
+            shared = codes_of.get(codes)
+            if shared is None:
+                shared = codes_of[codes] = tuple(codes.split(","))
+            entries.append(make(Entry, (surface, kind, shared, float(weight))))
         known = {e.surface for e in entries}
         self._ambiguous: dict[str, _Ambiguity] = {}
         for surface, rule in data["ambiguous"].items():
@@ -256,19 +263,25 @@ class Tagger:
         self._alternates: dict[str, tuple[tuple[str, ...], float]] = {}
         self._priors: dict[str, float] = {}
         local_entries: dict[str, int] = {}
-        towns: list[tuple[str, int]] = []
         for line in data["local"].split("\n"):
             surface, codes, prior = line.split("\t")
             if surface in known:
                 self._alternates[surface] = (tuple(codes.split(",")), float(prior))
                 continue
-            idx = local_entries.get(codes)
-            if idx is None:
-                idx = local_entries[codes] = len(entries)
+            if codes not in local_entries:
+                local_entries[codes] = len(entries)
                 entries.append(Entry("", "local", tuple(codes.split(",")), LOCAL_WEIGHT))
-            towns.append((surface, idx))
             if "," in codes:
                 self._priors[surface] = float(prior)
+
+        def towns() -> list[tuple[str, int]]:  # only to build the automaton, not to read it from the cache
+            out = []
+            for line in data["local"].split("\n"):
+                surface, codes, _prior = line.split("\t")
+                if surface not in known:
+                    out.append((surface, local_entries[codes]))
+            return out
+
         person = data["person_names"]
         self._person_names = frozenset(person["names"])
         self._particles = frozenset(person["particles"])

@@ -189,13 +189,10 @@ class Matcher:
         n = len(text)
         cands = []
         for last, value in self._automaton.iter(text):
-            length = value >> 3 & 255
+            start = last - (value >> 3 & 255) + 1
             rule = value & 7
-            start = last - length + 1
             if rule == WORDS:
-                if start and text[start - 1].isalnum():
-                    continue
-                if last + 1 < n and text[last + 1].isalnum():
+                if (start and text[start - 1].isalnum()) or (last + 1 < n and text[last + 1].isalnum()):
                     continue
             elif rule == ENDINGS:
                 if start and text[start - 1].isalnum():
@@ -212,7 +209,7 @@ class Matcher:
                     continue
                 if last + 1 < n and _is_kana(text[last + 1]):
                     continue
-            cands.append((start, -length, value >> 11))
+            cands.append((start, start - last - 1, value >> 11))  # (start, -length, entry)
         if not cands:
             return []
         cands.sort()

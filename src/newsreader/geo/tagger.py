@@ -73,12 +73,13 @@ PLACE_KINDS = frozenset({"alias", "country", "demonym", "territory", "metonym", 
 SUBNATIONAL_KINDS = frozenset({"city", "state", "state_abbr", "local"})
 STATE_KINDS = frozenset({"state", "state_abbr"})
 COUNTRY_NAME_KINDS = frozenset({"country", "territory", "translation"})
+PLAIN_KINDS = frozenset({"country", "alias", "demonym", "metonym", "translation", "capital", "territory"})
 REGION_KINDS = frozenset({"country", "alias", "capital", "city", "territory", "translation", "local"})
 # Kinds whose names are dropped when glued to a capitalised word before them ("Daniel Sakai"), and
 # after them too for towns ("Jackson Pollock"); person_names in the data ("Mauricio Pochettino",
-# "Brittany Zwicker") are checked both ways whatever their kind. Not in German, which capitalises
+# "Brittany Zwicker", "John Flanders") are checked both ways whatever their kind. Not in German, which capitalises
 # every noun ("Hafen Hamburg").
-GLUED_BEFORE = frozenset({"city", "local", "territory"})
+GLUED_BEFORE = frozenset({"city", "local"})
 GLUED_AFTER = frozenset({"local"})
 _GERMAN = (" und ", " der ", " die ", " das ", " nicht ")
 
@@ -207,9 +208,10 @@ def _bare(word: str) -> str:
 
 
 def _word_start(full: str, end: int) -> int:
-    """Where the word ending at `end` starts: after the last space or line break (at most 40 back)."""
-    lo = max(0, end - 40)
-    return max(full.rfind(" ", lo, end), full.rfind("\n", lo, end)) + 1
+    """Where the word ending at `end` starts: after the last space or line break before it."""
+    space = full.rfind(" ", 0, end)
+    newline = full.rfind("\n", space + 1, end)
+    return (newline if newline > space else space) + 1
 
 
 def _body_zone(start: int, quiet: list[tuple[int, int]]) -> int:
@@ -299,6 +301,12 @@ class Tagger:
         self._new_place_ends = frozenset(w[-1] for w in context["new_place"])
         self._states = frozenset(data["states"])
         self._entries = entries
+        # Entries _accept() reads on its fast path: one country, no other reading, no person's name.
+        self._plain = frozenset(
+            i for i, e in enumerate(entries)
+            if e.kind in PLAIN_KINDS and len(e.codes) == 1 and e.surface not in self._alternates
+            and e.surface not in self._person_names and e.surface not in self._ambiguous
+        )
         self._matcher = Matcher(entries, as_written=towns, cache_key=digest() if shipped else None)
         by_surface = {e.surface: e for e in entries if e.kind != "local"}
         self._slug_names = {key: by_surface[surface] for key, surface in data["slug_names"].items()}
@@ -644,7 +652,29 @@ class Tagger:
             if e.kind in SUBNATIONAL_KINDS or code not in e.codes:
                 subnational[code] += 1
 
+        plain, new_place_ends = self._plain, self._new_place_ends
         for i, h in enumerate(hits):
+            if h.entry in plain:
+                # The common case, inline: a name of one country that nothing around it changes
+                # unless a comma, a capital, a bracket or "New"/"Little" says otherwise.
+                start, end = h.start, h.end
+                after2 = full[end : end + 2]
+                if ((after2 != ", " or i + 1 == n) and full[start - 1 : start] != "("
+                        and not (after2[:1] == " " and after2[1:].isupper())
+                        and not (start >= 2 and full[start - 2 : start - 1] in new_place_ends)):
+                    e = entries[h.entry]
+                    surface = e.surface
+                    if after2[:1] == " " and e.kind == "demonym":
+                        after = _WORD_AFTER.match(full, end)
+                        if after is not None and _bare(after.group(1)) in self._people_words:
+                            out.append((h, e, surface, None, PEOPLE_FACTOR, "nationality of people or culture"))
+                            surfaces_seen.add(surface)
+                            evidence[e.codes[0]].add(surface)
+                            continue
+                    out.append((h, e, surface, None, 1.0, ""))
+                    surfaces_seen.add(surface)
+                    evidence[e.codes[0]].add(surface)
+                    continue
             e = entries[h.entry]
             kind = e.kind
             surface = e.surface or full[h.start:h.end]

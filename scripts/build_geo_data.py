@@ -587,8 +587,12 @@ def write_common_words(dictionary: Path) -> None:
             parts.update(p.lower() for p in name.replace("-", " ").split())
     for county in gc.get_us_counties():
         parts.update(p.lower() for p in county["name"].split())
+    for path in glob.glob(os.path.join(os.path.dirname(countryinfo.__file__), "data", "*.json")):
+        with open(path, encoding="utf-8") as fh:
+            for province in json.load(fh).get("provinces") or ():
+                parts.update(p.lower() for p in province.replace("-", " ").split())  # "Southern" (Botswana)
     found = sorted(parts & lower)
-    header = ("# Lower-case English words (Debian wamerican) that are a town's name or part of one; written by\n"
+    header = ("# Lower-case English words (Debian wamerican) in the names of towns and provinces. Written by\n"
               "# scripts/build_geo_data.py --common-words /usr/share/dict/american-english\n")
     WORDS.write_text(header + "\n".join(found) + "\n", encoding="utf-8")
     print(f"wrote {WORDS} ({len(found)} words)")

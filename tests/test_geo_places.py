@@ -201,6 +201,12 @@ def test_local_layer(tagger, title, summary, home, want):
     assert set(tagger.tag(title, summary, home=home).countries) == want
 
 
+def test_a_province_named_with_a_word_is_no_place(tagger):
+    # "Southern" is a district of Botswana, "Gulf" a province of Papua New Guinea.
+    assert tagger.tag("He Was Deported to Eswatini in Southern Africa").countries == ("SZ",)
+    assert tagger.tag("Pentagon sends air defences to Gulf allies").countries == ("US",)
+
+
 def test_local_places_never_outrank_a_named_country(tagger):
     tags = tagger.tag("Mission team returns", "Volunteers from Gainesville, Buford and Oakwood spent a week in "
                       "Haiti building a school; Gainesville churches paid for the trip.")

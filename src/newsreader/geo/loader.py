@@ -8,25 +8,25 @@ those packages.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import threading
-from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 DATA_PACKAGE = "newsreader.geo.data"
 DATA_FILE = "places.json.gz"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 3
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One name the matcher knows."""
+class Entry(NamedTuple):
+    """One name the matcher knows (a tuple: tens of thousands are built at start-up)."""
 
-    #: The name as written in the data ("Guinea-Bissau", "Kremlin", "county").
+    #: The name as written in the data ("Guinea-Bissau", "Kremlin", "county"); empty for the towns of
+    #: the local layer, which share one entry per set of countries (the text gives the name).
     surface: str
     #: alias, country, demonym, territory, metonym, translation, capital, city, state, state_abbr,
-    #: ambiguous, stop or cue.
+    #: ambiguous, local, stop or cue.
     kind: str
     #: ISO codes the name stands for (candidates, for an ambiguous name; empty for stop and cue).
     codes: tuple[str, ...]
@@ -36,15 +36,17 @@ class Entry:
 
 _lock = threading.Lock()
 _data: dict[str, Any] | None = None
+_digest = ""
 
 
 def load() -> dict[str, Any]:
     """Return the parsed data file (cached for the process)."""
-    global _data
+    global _data, _digest
     if _data is None:
         with _lock:
             if _data is None:
                 raw = resources.files(DATA_PACKAGE).joinpath(DATA_FILE).read_bytes()
+                _digest = hashlib.sha256(raw).hexdigest()
                 data = json.loads(gzip.decompress(raw))
                 if data.get("version") != FORMAT_VERSION:
                     raise RuntimeError(
@@ -53,3 +55,8 @@ def load() -> dict[str, Any]:
                     )
                 _data = data
     return _data
+
+
+def digest() -> str:
+    """SHA-256 of the data file load() read ("" before it has)."""
+    return _digest

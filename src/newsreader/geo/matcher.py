@@ -1,19 +1,31 @@
 """One-pass name matching: an Aho-Corasick automaton over every known name at once.
 
 Each name is added as written, in UPPER CASE (all-caps headlines and datelines: "KYIV, Ukraine
-(AP) —", "MOSCOW —") and in Title Case (title-cased headlines). Matching is case-sensitive, so
-"turkey" and "china" never match "Turkey" and "China". Of overlapping matches the leftmost, then
-the longest wins, so "Guinea-Bissau" never also yields "Guinea" and "South Sudan" never "Sudan";
-a match must start and end on a word boundary.
+(AP) —", "MOSCOW —") and in Title Case (title-cased headlines); the names of the local layer (towns,
+counties) only as written. Matching is case-sensitive, so "turkey" and "china" never match "Turkey"
+and "China". Of overlapping matches the leftmost, then the longest wins, so "Guinea-Bissau" never
+also yields "Guinea" and "South Sudan" never "Sudan".
+
+A match must start and end on a word boundary, as far as the name's script has words: Chinese
+writes none (日本的), a katakana name ends where other letters do (タイ is not in タイム), Korean
+and Bengali glue endings to a name (일본의, ভারতের), Arabic and Hebrew glue a one-letter word
+before it (وباكستان "and Pakistan", בישראל "in Israel").
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import re
+import sys
 import unicodedata
-from typing import NamedTuple
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import ahocorasick
+import platformdirs
 
 from .loader import Entry
 
@@ -28,6 +40,68 @@ _FOLD = (("’", "'"), ("‘", "'"), ("\u00a0", " "), ("\u2009", " "), ("\u202f"
 _PRIME = (" etaoinshrdlcumwfgypbvkjxqz,.'\"-\n()0123456789:;!?/"
           "éèàùâêîôûçëïüöäßñáíóú"
           "оеаинтсрвлкмдпуяыьгзбчйхжшюцщэфъё")
+
+
+# Boundary rules, by the script of a name's first letter.
+WORDS, NO_BOUNDS, ENDINGS, PREFIXES, KANA = 0, 1, 2, 3, 4
+_PREFIX_LETTERS = frozenset("وبلفكسוּבהלמשכ" + "ו")
+_SCRIPT_RULES = (("CJK", NO_BOUNDS), ("HIRAGANA", NO_BOUNDS), ("KATAKANA", KANA), ("HANGUL", ENDINGS),
+                 ("BENGALI", ENDINGS), ("ARABIC", PREFIXES), ("HEBREW", PREFIXES))
+
+
+def _bounds(surface: str) -> int:
+    if surface[:1].isascii():
+        return WORDS
+    name = unicodedata.name(surface[0], "")
+    for script, rule in _SCRIPT_RULES:
+        if name.startswith(script):
+            return rule
+    return WORDS
+
+
+CACHE_KEEP = 3  # automaton files kept in the cache directory, the newest
+
+
+def _cache_path(cache_key: str) -> Path | None:
+    """Where the automaton built for `cache_key` is kept; None when caching is off.
+
+    NEWSREADER_GEO_CACHE names another directory, or "off". The name covers everything the
+    automaton depends on: the data, this module and the tagger (which order the entries), the
+    pyahocorasick build and the Python version."""
+    where = os.environ.get("NEWSREADER_GEO_CACHE", "")
+    if where == "off":
+        return None
+    try:
+        here = Path(__file__).resolve().parent
+        digest = hashlib.sha256(cache_key.encode())
+        for source in ("matcher.py", "tagger.py", "loader.py"):
+            digest.update((here / source).read_bytes())
+        lib = os.stat(ahocorasick.__file__)
+        digest.update(f"{lib.st_size}:{lib.st_mtime_ns}:{sys.version}".encode())
+        base = Path(where) if where else Path(platformdirs.user_cache_dir("newsreader", appauthor=False)) / "geo"
+    except (OSError, AttributeError):
+        return None
+    return base / f"names-{digest.hexdigest()[:24]}.automaton"
+
+
+def _store(path: Path, automaton: Any) -> None:
+    """Write the automaton for the next start; a cache that cannot be written is no error."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(automaton, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)  # atomic: a parallel start reads the old file or the new, never half
+        # Keep a few: two checkouts of different versions would otherwise delete each other's.
+        kept = sorted(path.parent.glob("names-*.automaton"), key=lambda f: f.stat().st_mtime, reverse=True)
+        for old in kept[CACHE_KEEP:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def _is_kana(ch: str) -> bool:
+    return "\u30a0" <= ch <= "\u30ff"
 
 
 class Hit(NamedTuple):
@@ -67,43 +141,90 @@ def _title(surface: str) -> str:
 class Matcher:
     """Finds every known name in a text in one pass. Immutable once built; thread-safe."""
 
-    def __init__(self, entries: list[Entry]) -> None:
+    def __init__(self, entries: list[Entry], as_written: Callable[[], Sequence[tuple[str, int]]] = list,
+                 cache_key: str | None = None) -> None:
+        """`as_written()` gives more names, (name, index of its entry), added only as written (no UPPER
+        CASE or Title Case forms), after every form of `entries`: the towns of the local layer.
+
+        `cache_key` names what `entries` and `as_written` are made from (the data file's digest):
+        the built automaton is then kept in the user's cache directory and read back next time,
+        much faster than building it (benchmarks/README.md)."""
         self.entries = entries
+        path = _cache_path(cache_key) if cache_key else None
+        if path is not None:
+            try:
+                with open(path, "rb") as fh:
+                    self._automaton = pickle.load(fh)
+                return
+            except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
+                pass
+        self._automaton = self._build(entries, as_written())
+        if path is not None:
+            _store(path, self._automaton)
+
+    @staticmethod
+    def _build(entries: list[Entry], as_written: Sequence[tuple[str, int]]) -> Any:
         forms: dict[str, int] = {}
         for idx, e in enumerate(entries):
-            forms[e.surface] = idx  # a name as written beats another name's derived form
+            if e.surface:
+                forms.setdefault(e.surface, idx)  # a name as written beats another name's derived form
         for idx, e in enumerate(entries):
-            derived = {_title(e.surface)}
-            if len(e.surface) >= 4 or e.surface.isupper():
-                derived.add(e.surface.upper())
-            for form in derived:
-                forms.setdefault(form, idx)
-        automaton = ahocorasick.Automaton()
+            surface = e.surface
+            if not surface:
+                continue
+            forms.setdefault(surface[:1].upper() + surface[1:] if " " not in surface else _title(surface), idx)
+            if len(surface) >= 4 or surface.isupper():
+                forms.setdefault(surface.upper(), idx)
+        for name, idx in as_written:
+            forms.setdefault(name, idx)
+        # Integers, not tuples, in the automaton: a third of the time to build it. Each value packs
+        # the entry's index, the form's length (names are shorter than 256) and the boundary rule.
+        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
         for ch in _PRIME:
-            automaton.add_word(ch + "\x00", (0, -1))
+            automaton.add_word(ch + "\x00", 0)
+        add = automaton.add_word
         for form, idx in forms.items():
-            automaton.add_word(form, (len(form), idx))
+            add(form, idx << 11 | len(form) << 3 | (WORDS if form[0] < "\u0370" else _bounds(form)))
         automaton.make_automaton()
-        self._automaton = automaton
+        return automaton
 
     def find(self, text: str) -> list[Hit]:
         """Leftmost-longest matches on word boundaries, in text order. `text` must be folded."""
         n = len(text)
-        cands = []
-        for last, (length, idx) in self._automaton.iter(text):
-            start = last - length + 1
-            if start and text[start - 1].isalnum():
-                continue
-            if last + 1 < n and text[last + 1].isalnum():
-                continue
-            cands.append((start, -length, idx))
-        if not cands:
-            return []
-        cands.sort()
-        hits = []
-        free = 0
-        for start, neg, idx in cands:
-            if start >= free:
-                free = start - neg
-                hits.append(Hit(start, free, idx))
+        hits: list[Hit] = []
+        new = tuple.__new__  # Hit(...) would run a NamedTuple's Python-level __new__
+        # The automaton reports matches by where they end, so leftmost-longest is kept as they come:
+        # a match replaces the kept ones it overlaps only if it starts before all of them (or at the
+        # same place and is longer); one kept match starting earlier keeps it out.
+        for last, value in self._automaton.iter(text):
+            start = last - (value >> 3 & 255) + 1
+            rule = value & 7
+            if rule == WORDS:
+                if (start and text[start - 1].isalnum()) or (last + 1 < n and text[last + 1].isalnum()):
+                    continue
+            elif rule == ENDINGS:
+                if start and text[start - 1].isalnum():
+                    continue
+            elif rule == PREFIXES:
+                if start and text[start - 1].isalnum() and not (
+                    text[start - 1] in _PREFIX_LETTERS and (start < 2 or not text[start - 2].isalnum())
+                ):
+                    continue
+                if last + 1 < n and text[last + 1].isalnum():
+                    continue
+            elif rule == KANA:  # タイ in タイム is no Thailand: a katakana word ends at other letters
+                if start and _is_kana(text[start - 1]):
+                    continue
+                if last + 1 < n and _is_kana(text[last + 1]):
+                    continue
+            end = last + 1
+            if hits and hits[-1][1] > start:
+                j = len(hits) - 1
+                while j and hits[j - 1][1] > start:
+                    j -= 1
+                first = hits[j]
+                if first[0] < start or (first[0] == start and first[1] >= end):
+                    continue
+                del hits[j:]
+            hits.append(new(Hit, (start, end, value >> 11)))
         return hits

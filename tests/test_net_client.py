@@ -73,6 +73,7 @@ def kinds_table(server: FeedServer) -> dict[str, tuple[str, str, str]]:
         "port": ("http://127.0.0.1:99999/feed.xml", "bad-url", "bad port: 99999"),
         "port-0": ("http://127.0.0.1:0/feed.xml", "bad-url", "bad port: 0"),
         "port-text": ("http://127.0.0.1:http/feed.xml", "bad-url", "bad port: http"),
+        "port-wide": ("http://127.0.0.1:\uff18\uff10/feed.xml", "bad-url", "bad port: \uff18\uff10"),  # fullwidth digits
         "no-host": ("http:///feed.xml", "bad-url", "invalid URL: no host name"),
         "ipv6": ("http://[::1/feed.xml", "bad-url", "invalid URL: Invalid IPv6 URL"),
         "cut": (server.truncated("/cut", WORLD[:300]), "protocol", "the server broke off the response: ..."),

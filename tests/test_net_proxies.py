@@ -122,6 +122,7 @@ def test_no_proxy_star_inside_a_list_still_means_everything_and_lower_case_wins(
     ("proxy.example:3128", Proxy("http", "proxy.example", 3128)),
     ("HTTP://Proxy.Example:3128/", Proxy("http", "proxy.example", 3128)),
     ("http://proxy.example", Proxy("http", "proxy.example", 1080)),  # curl's default port
+    ("http://proxy.example:", Proxy("http", "proxy.example", 1080)),
     ("https://proxy.example", Proxy("https", "proxy.example", 443)),
     ("socks5h://127.0.0.1:1080", Proxy("socks5h", "127.0.0.1", 1080)),
     ("socks4a://[::1]:9050", Proxy("socks4a", "::1", 9050)),
@@ -163,3 +164,14 @@ def test_the_password_never_shows():
     with pytest.raises(BadProxy) as caught:
         parse_proxy("http://user:hunter2@proxy:99999")
     assert "hunter2" not in str(caught.value)
+
+
+def test_feeds_toml_refuses_a_proxy_setting_it_cannot_use_naming_the_line():
+    from newsreader.config.load import parse_config
+    from newsreader.errors import ConfigError
+
+    assert parse_config('[settings]\nproxy = "http://proxy.example:3128"\n').settings.proxy == "http://proxy.example:3128"
+    with pytest.raises(ConfigError) as caught:
+        parse_config('[settings]\ntimeout = 5\nproxy = "ftp://user:secret@proxy:21"\n')
+    assert str(caught.value) == ('feeds.toml:3: setting \'proxy\' must be a proxy URL such as "http://proxy.example:3128": '
+                                 "unsupported proxy scheme: ftp (use http, https, socks4, socks4a, socks5, socks5h)")

@@ -22,7 +22,7 @@ import httpx
 from newsreader import __version__
 from newsreader.net.decoding import ACCEPT_ENCODING, DecodingFailed, decoder_for
 from newsreader.net.errors import FailureKind, FetchError
-from newsreader.net.proxies import Proxies, Proxy, port_as_written
+from newsreader.net.proxies import Proxies, Proxy, port_as_written, valid_port
 from newsreader.text.sanitize import safe_line
 
 USER_AGENT = f"newsreader/{__version__} (terminal news reader; +https://pypi.org/project/newsreader/)"
@@ -248,18 +248,17 @@ def _checked_url(url: str | httpx.URL, *, redirected: bool) -> httpx.URL:
     port, or the URL itself (kind bad-url, or redirect-loop when a redirect led there)."""
     kind = FailureKind.REDIRECTS if redirected else FailureKind.BAD_URL
     where = "refused a redirect: " if redirected else ""
-    text = str(url)
     try:
-        parts = urlsplit(text)
+        parts = urlsplit(str(url))
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https"):
+            raise FetchError(kind, f"{where}unsupported URL scheme: {safe_line(scheme)[:20] or '(none)'}")
         port = port_as_written(parts.netloc)
-        parsed = url if isinstance(url, httpx.URL) else httpx.URL(text)
+        if port is not None and not valid_port(port):
+            raise FetchError(kind, f"{where}bad port: {safe_line(port)[:20] or '(empty)'}")
+        parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
     except (ValueError, httpx.InvalidURL) as error:  # "Invalid IPv6 URL" and the like: one feed's problem, not the run's
         raise FetchError(kind, f"{where}invalid URL: {_reason(error)}") from None
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        raise FetchError(kind, f"{where}unsupported URL scheme: {safe_line(scheme)[:20] or '(none)'}")
-    if port is not None and not (port.isdigit() and 0 < int(port) < 65536):
-        raise FetchError(kind, f"{where}bad port: {safe_line(port)[:20] or '(empty)'}")
     if not parsed.host:
         raise FetchError(kind, f"{where}invalid URL: no host name")
     return parsed

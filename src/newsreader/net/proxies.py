@@ -87,7 +87,7 @@ def parse_proxy(value: str) -> Proxy:
     port_text = port_as_written(parts.netloc)
     if port_text is None:
         port = PROXY_SCHEMES[scheme]
-    elif port_text.isdigit() and 0 < int(port_text) < 65536:
+    elif valid_port(port_text):
         port = int(port_text)
     else:
         raise BadProxy(f"bad port in the proxy URL: {port_text[:20]}")
@@ -96,15 +96,20 @@ def parse_proxy(value: str) -> Proxy:
     return Proxy(scheme, parts.hostname.lower(), port, username, password)
 
 
+def valid_port(text: str) -> bool:
+    """1 to 65535, in ASCII digits."""
+    return text.isascii() and text.isdigit() and len(text) <= 5 and 0 < int(text) < 65536
+
+
 def port_as_written(netloc: str) -> str | None:
     """The port as written after the host in a URL's netloc (None if none), before urllib's checks, so that a
     message can name a bad one."""
     hostport = netloc.rpartition("@")[2]
     if hostport.startswith("["):
-        rest = hostport.partition("]")[2]
-        return rest[1:] if rest.startswith(":") else None
-    host, colon, port = hostport.rpartition(":")
-    return port if colon else None
+        port = hostport.partition("]")[2].removeprefix(":")
+    else:
+        port = hostport.rpartition(":")[2] if ":" in hostport else ""
+    return port or None  # "host:" names no port (RFC 3986: the scheme's own)
 
 
 @dataclass(frozen=True, slots=True)

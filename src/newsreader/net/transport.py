@@ -1,7 +1,7 @@
 """An httpx transport that sends each request through aiohttp's connection pool, directly or through a proxy.
 
-httpx's own transport (httpcore) costs about 2 ms of CPU a request on the event loop, and a warm re-fetch is
-500 conditional GETs and nothing else; aiohttp does them for a sixth of that (benchmarks/README.md, Fetch).
+httpx's own transport (httpcore) costs several times aiohttp's CPU a request on the event loop, and a warm
+re-fetch is 500 conditional GETs and nothing else (measured in benchmarks/README.md, Fetch).
 The client above still talks httpx: it builds the requests, follows redirects with httpx's rules, and reads the
 Response. Nothing is decoded here: the body comes up as it came over the wire (see decoding.py).
 
@@ -66,6 +66,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         body = await request.aread()
         headers = [(name, value) for name, value in request.headers.multi_items() if name.lower() != "host"]
         http_proxy = proxy if proxy is not None and not proxy.socks else None
+        login = _proxy_login(http_proxy)
+        if login and url.scheme == "http":  # sent to the proxy with the request itself (aiohttp sends proxy_headers
+            headers.append(login)           # only with a CONNECT)
         with _as_fetch_errors(url, proxy):
             response = await self._session_for(proxy).request(
                 request.method,
@@ -74,7 +77,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 data=body or None,
                 allow_redirects=False,
                 proxy=http_proxy.url if http_proxy else None,
-                proxy_headers=_proxy_login(http_proxy),
+                proxy_headers=dict([login]) if login and url.scheme == "https" else None,
                 timeout=aiohttp.ClientTimeout(total=None, connect=timeout.get("connect"), sock_connect=timeout.get("connect"),
                                               sock_read=timeout.get("read")),
             )
@@ -110,11 +113,12 @@ class _ResponseStream(httpx.AsyncByteStream):
             self._response.close()
 
 
-def _proxy_login(proxy: Proxy | None) -> dict[str, str] | None:
+def _proxy_login(proxy: Proxy | None) -> tuple[str, str] | None:
+    """The Proxy-Authorization header for a proxy URL with a login."""
     if proxy is None or proxy.username is None:
         return None
     login = f"{proxy.username}:{proxy.password or ''}".encode()
-    return {"Proxy-Authorization": "Basic " + base64.b64encode(login).decode("ascii")}
+    return "Proxy-Authorization", "Basic " + base64.b64encode(login).decode("ascii")
 
 
 def _socks_connector(proxy: Proxy, **options: object) -> aiohttp.TCPConnector:
@@ -149,7 +153,9 @@ def _failure(error: Exception, url: httpx.URL, proxy: Proxy | None) -> FetchErro
         if isinstance(error, ProxyTimeoutError):
             return FetchError(FailureKind.TIMEOUT, f"timed out connecting to the proxy {proxy.address}")
         if isinstance(error, ProxyConnectionError):
-            return FetchError(FailureKind.PROXY, f"cannot connect to the proxy {proxy.address}: {_reason(error)}")
+            cause = error.__cause__  # python-socks' own error, an OSError with the errno
+            reason = _os_reason(cause) if isinstance(cause, OSError) else _reason(error)
+            return FetchError(FailureKind.PROXY, f"cannot connect to the proxy {proxy.address}: {reason}")
         if isinstance(error, ProxyError):
             return FetchError(FailureKind.PROXY, f"the proxy {proxy.address} could not connect to {target}: {_reason(error)}")
         if isinstance(error, EOFError):  # asyncio.IncompleteReadError: it hung up mid-handshake (a SOCKS version it lacks)
@@ -178,6 +184,8 @@ def _failure(error: Exception, url: httpx.URL, proxy: Proxy | None) -> FetchErro
         return FetchError(FailureKind.CONNECT, f"connection to {target} lost: {_os_reason(error)}{via}")
     if isinstance(error, aiohttp.ClientError):
         return FetchError(FailureKind.PROTOCOL, f"{type(error).__name__}: {_reason(error)}")
+    if isinstance(error, OSError):  # a socket error aiohttp let through as it was
+        return FetchError(FailureKind.CONNECT, f"connection to {target} lost: {_os_reason(error)}{via}")
     return None
 
 

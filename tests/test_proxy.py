@@ -9,8 +9,10 @@ import asyncio
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -243,6 +245,62 @@ def test_each_redirect_hop_chooses_its_proxy_again(feed_server, tinyproxy, monke
     back = feed_server.redirect("/back", feed_server.url("/world.rss"), status=301)
     assert get(back.replace("127.0.0.1", "localhost")) == WORLD
     assert tinyproxy.requests()[1:] == [f"GET {back.replace('127.0.0.1', 'localhost')} HTTP/1.1"]
+
+
+@pytest.fixture
+def tls_front(certificate) -> Iterator[Callable[[Proxy], str]]:
+    """Put TLS in front of a proxy (tinyproxy speaks plain HTTP): returns an https:// proxy URL whose every
+    connection is decrypted with the test certificate and piped to the proxy."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    listeners: list[socket.socket] = []
+
+    def pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                try:
+                    end.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def front(proxy: Proxy) -> str:
+        listener = socket.create_server(("127.0.0.1", 0))
+        listeners.append(listener)
+
+        def serve() -> None:
+            while True:
+                try:
+                    client, _ = listener.accept()
+                    secure = context.wrap_socket(client, server_side=True)
+                except OSError:  # the listener closed at the end of the test, or a handshake failed
+                    if listener.fileno() == -1:
+                        return
+                    continue
+                upstream = socket.create_connection(("127.0.0.1", proxy.port))
+                threading.Thread(target=pipe, args=(secure, upstream), daemon=True).start()
+                threading.Thread(target=pipe, args=(upstream, secure), daemon=True).start()
+
+        threading.Thread(target=serve, daemon=True).start()
+        return f"https://127.0.0.1:{listener.getsockname()[1]}"
+
+    yield front
+    for listener in listeners:
+        listener.close()
+
+
+@needs_tinyproxy
+def test_an_https_proxy_is_reached_over_tls(feed_server, tls_feed_server, tinyproxy, tls_front):
+    """https:// in a proxy URL: TLS to the proxy itself, and inside it the request or the CONNECT tunnel."""
+    proxy = tls_front(tinyproxy)
+    plain, secure = feed_server.feed("/world.rss", WORLD), tls_feed_server.feed("/world.rss", WORLD)
+    assert get(plain, proxy=proxy) == WORLD
+    assert get(secure, proxy=proxy) == WORLD
+    assert tinyproxy.requests() == [f"GET {plain} HTTP/1.1", f"CONNECT 127.0.0.1:{tls_feed_server.port} HTTP/1.1"]
 
 
 # -- the setting -------------------------------------------------------------------------------------------------

@@ -98,6 +98,8 @@ def test_the_setting_wins_over_the_environment_and_no_proxy(monkeypatch):
     ("", "example.com", 80, False),
     (" , ,", "example.com", 80, False),
     ("*example.com", "myexample.com", 80, False),
+    ("münchen.de", "xn--mnchen-3ya.de", 80, True),
+    ("xn--mnchen-3ya.de", "www.xn--mnchen-3ya.de", 80, True),
 ])
 def test_no_proxy(no_proxy, host, port, direct):
     assert NoProxy(no_proxy).bypasses(host, port) is direct

@@ -193,7 +193,7 @@ class HttpClient:
                              status=status)
         if status >= 400:
             # Through a proxy, the error may be the proxy's own ("HTTP 500 Unable to connect"): say it went through one.
-            proxy = self.proxies.for_url(response.url.scheme, response.url.host, response.url.port)
+            proxy = self.proxies.for_url(response.url.scheme, response.url.raw_host.decode("ascii", "replace"), response.url.port)
             via = f" (through the proxy {proxy.address})" if isinstance(proxy, Proxy) else ""
             line = f"HTTP {status} {_reason_phrase(response)}".strip() + via
             retry_after = parse_retry_after(response.headers.get("retry-after")) if status in (429, 503) else None

@@ -152,7 +152,8 @@ class NoProxy:
         return self.everything or bool(self.rules)
 
     def bypasses(self, host: str, port: int) -> bool:
-        """Whether a request to `host` (as in a URL: no brackets, any case) on `port` goes direct."""
+        """Whether a request to `host` (as in a URL: no brackets, any case, a name in its IDNA form) on `port`
+        goes direct."""
         if self.everything:
             return True
         host = host.lower().rstrip(".")
@@ -184,6 +185,11 @@ def _rule(entry: str) -> _Rule | None:
     if ip is not None:
         return _Rule(address=ip, port=port)
     domain = entry.removeprefix("*").lstrip(".").rstrip(".")
+    if not domain.isascii():  # hosts are compared in their ASCII (IDNA) form, as a request names them
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
     return _Rule(domain=domain, port=port) if domain else None
 
 
@@ -230,7 +236,8 @@ class Proxies:
         return cls.from_setting(setting) if setting is not None else cls.from_environment()
 
     def for_url(self, scheme: str, host: str, port: int | None) -> Proxy | BadProxy | None:
-        """The proxy for a request to scheme://host:port (None: go direct). A BadProxy is to be reported."""
+        """The proxy for a request to scheme://host:port (None: go direct; `host` a name in its IDNA form, as
+        httpx's URL.raw_host gives it). A BadProxy is to be reported."""
         if not self.any:
             return None
         proxy = self._by_scheme.get(scheme)

@@ -59,7 +59,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
-        proxy = self._proxies.for_url(url.scheme, url.host, url.port)
+        proxy = self._proxies.for_url(url.scheme, url.raw_host.decode("ascii", "replace"), url.port)
         if isinstance(proxy, BadProxy):
             raise FetchError(FailureKind.PROXY, f"cannot use the proxy: {proxy}")
         timeout = request.extensions.get("timeout", {})

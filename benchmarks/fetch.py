@@ -12,10 +12,14 @@ For each latency it runs, as child processes with a fresh cache each time:
   reporting its best (skipped with a note when newsboat is not installed).
 It prints wall time, requests served, and peak memory sampled from /proc every 20 ms: the main process's RSS,
 and the whole process tree's summed RSS and PSS (the parse workers count too).
-Finally it times feedparser on one M-item feed with and without `sanitize_html`/`resolve_relative_uris`.
+Then it fetches a brotli bomb (tests/feeds/bomb-1gib.br: 1,666 bytes that inflate to 1 GiB) beside one good
+feed and reports the fetch's peak memory (`--no-bomb` skips it). Finally it times feedparser on one M-item feed
+with and without `sanitize_html`/`resolve_relative_uris`.
 
     python benchmarks/fetch.py                      # N=500, M=50 at 0 and 50 ms
     python benchmarks/fetch.py --n 100 --m 20 --latency 0 --newsboat-threads 8
+    python benchmarks/fetch.py --no-newsboat --compare ../old/src --warm-repeat 5   # against another checkout
+    python benchmarks/fetch.py --transports         # httpx's own transport against ours, CPU a request
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 ADDRESSES = [f"127.0.0.{i}" for i in range(1, 17)]
+BOMB = Path(__file__).resolve().parent.parent / "tests" / "feeds" / "bomb-1gib.br"
 LAST_MODIFIED = "Mon, 02 Mar 2026 10:00:00 GMT"
 
 PLACES = [
@@ -105,8 +110,9 @@ def _not_modified_since(value: str | None) -> bool:
 class Farm:
     """N feeds served from 16 loopback addresses, with ETag/304 and a latency before each response."""
 
-    def __init__(self, feeds: list[bytes], latency: float) -> None:
+    def __init__(self, feeds: list[bytes], latency: float, bomb: bytes | None = None) -> None:
         self.feeds = feeds
+        self.bomb = bomb  #: served at /bomb.xml as Content-Encoding: br
         self.etags = ['"' + hashlib.sha1(body).hexdigest()[:16] + '"' for body in feeds]
         self.latency = latency
         self.requests = 0
@@ -146,6 +152,14 @@ class Farm:
             def do_GET(self) -> None:
                 if farm.latency:
                     time.sleep(farm.latency)
+                if self.path == "/bomb.xml" and farm.bomb:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/rss+xml")
+                    self.send_header("Content-Encoding", "br")
+                    self.send_header("Content-Length", str(len(farm.bomb)))
+                    self.end_headers()
+                    self.wfile.write(farm.bomb)
+                    return
                 try:
                     index = int(self.path.rsplit("/", 1)[1].split(".")[0])
                     body, etag = farm.feeds[index], farm.etags[index]
@@ -225,12 +239,13 @@ def _tree_memory(root: int, cpu_ticks: dict[int, int]) -> tuple[int, int, int]:
     return root_rss, rss, pss
 
 
-def run_child(command: list[str], farm: Farm, cwd: Path) -> Run:
+def run_child(command: list[str], farm: Farm, cwd: Path, env: dict[str, str] | None = None) -> Run:
     farm.reset_counts()
     peak_main = peak_rss = peak_pss = 0
     cpu_ticks: dict[int, int] = {}
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                               env=env)
     done = threading.Event()
 
     def sample() -> None:
@@ -259,19 +274,96 @@ def run_child(command: list[str], farm: Farm, cwd: Path) -> Run:
                cpu_seconds, output.strip())
 
 
-def newsreader_runs(farm: Farm, n: int, work: Path) -> tuple[Run, Run]:
+@dataclass
+class Tree:
+    """A newsreader to run: this one (src None) or another checkout's src/ directory, first on PYTHONPATH."""
+
+    label: str
+    src: str | None = None
+
+    def env(self) -> dict[str, str] | None:
+        if self.src is None:
+            return None
+        return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [self.src, os.environ.get("PYTHONPATH")]))}
+
+
+def newsreader_command(farm: Farm, n: int, work: Path, tree: Tree) -> list[str]:
+    """The fetch command for `tree`, with a feeds.toml of the N feeds and an empty data directory of its own."""
     config = work / "feeds.toml"
     lines = []
     for index in range(n):
         lines += ["[[feeds]]", f'name = "Outlet {index:04d}"', f'url = "{farm.url(index)}"', ""]
     config.write_text("\n".join(lines))
-    data = work / "newsreader-data"
+    data = work / f"newsreader-data-{tree.label}"
     shutil.rmtree(data, ignore_errors=True)
-    command = [sys.executable, "-m", "newsreader", "--config", str(config), "--data-dir", str(data), "fetch"]
+    return [sys.executable, "-m", "newsreader", "--config", str(config), "--data-dir", str(data), "fetch"]
+
+
+def newsreader_runs(farm: Farm, n: int, work: Path, trees: list[Tree], warm_repeat: int) -> dict[str, tuple[Run, list[Run]]]:
+    """Each tree's cold fetch, then the warm re-fetches, the trees taking turns so that they share the machine's
+    moods alike."""
+    commands = {tree.label: newsreader_command(farm, n, work, tree) for tree in trees}
     env_free = Path(tempfile.gettempdir())
-    cold = run_child(command, farm, env_free)
-    warm = run_child(command, farm, env_free)
-    return cold, warm
+    cold = {tree.label: run_child(commands[tree.label], farm, env_free, tree.env()) for tree in trees}
+    warm: dict[str, list[Run]] = {tree.label: [] for tree in trees}
+    for _ in range(warm_repeat):
+        for tree in trees:
+            warm[tree.label].append(run_child(commands[tree.label], farm, env_free, tree.env()))
+    return {label: (cold[label], warm[label]) for label in cold}
+
+
+def transport_cpu(farm: Farm, n: int, repeat: int = 3) -> dict[str, list[float]]:
+    """CPU seconds of this process for N conditional GETs (all 304, connections already open), through httpx on
+    its own transport (httpcore) and on ours (aiohttp): the measurement behind net/transport.py. The farm's
+    server threads run in this process too, so both figures include the same serving cost."""
+    import asyncio
+    import resource
+
+    import httpx
+
+    from newsreader.net.transport import AiohttpTransport
+
+    def cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    async def once(kind: str) -> float:
+        if kind == "httpcore":
+            client = httpx.AsyncClient(limits=httpx.Limits(max_connections=32), timeout=30)
+        else:
+            transport = AiohttpTransport(connections=32, per_host=8, tls=httpx.create_ssl_context())
+            client = httpx.AsyncClient(timeout=30, transport=transport)
+        slots = asyncio.Semaphore(32)
+
+        async def get(index: int) -> None:
+            async with slots:
+                response = await client.get(farm.url(index), headers={"If-None-Match": farm.etags[index]})
+                assert response.status_code == 304
+
+        await asyncio.gather(*(get(index) for index in range(n)))  # open the connections
+        started = cpu()
+        await asyncio.gather(*(get(index) for index in range(n)))
+        spent = cpu() - started
+        await client.aclose()
+        return spent
+
+    return {kind: [asyncio.run(once(kind)) for _ in range(repeat)] for kind in ("httpcore", "aiohttp")}
+
+
+def bomb_run(feeds: list[bytes], work: Path) -> Run:
+    """`newsreader fetch` of the brotli bomb and one good feed: it must fail the one and keep its memory."""
+    farm = Farm(feeds[:1], 0.0, bomb=BOMB.read_bytes())
+    try:
+        host, port = farm.servers[0].server_address[:2]
+        config = work / "bomb.toml"
+        config.write_text(f'[[feeds]]\nname = "Bomb"\nurl = "http://{host}:{port}/bomb.xml"\n\n'
+                          f'[[feeds]]\nname = "Outlet"\nurl = "{farm.url(0)}"\n')
+        data = work / "bomb-data"
+        shutil.rmtree(data, ignore_errors=True)
+        command = [sys.executable, "-m", "newsreader", "--config", str(config), "--data-dir", str(data), "fetch"]
+        return run_child(command, farm, Path(tempfile.gettempdir()))
+    finally:
+        farm.close()
 
 
 def newsboat_runs(farm: Farm, n: int, work: Path, threads: int) -> tuple[Run, Run]:
@@ -322,6 +414,13 @@ def main() -> None:
     parser.add_argument("--newsboat-threads", type=int, action="append", metavar="T",
                         help="reload-threads settings to try (repeatable; default 8 and 32)")
     parser.add_argument("--no-newsboat", action="store_true", help="skip Newsboat")
+    parser.add_argument("--no-bomb", action="store_true", help="skip the brotli bomb")
+    parser.add_argument("--transports", action="store_true", help="only compare httpx's own transport with aiohttp's "
+                        "for N conditional GETs, in this process")
+    parser.add_argument("--compare", metavar="SRC", action="append", help="also run the newsreader in this src/ "
+                        "directory (another checkout), taking turns with this one (repeatable)")
+    parser.add_argument("--warm-repeat", type=int, default=1, metavar="R", help="warm re-fetches per tree (default 1; "
+                        "the median is reported)")
     args = parser.parse_args()
     latencies = args.latency or [0.0, 50.0]
     thread_options = args.newsboat_threads or [8, 32]
@@ -335,6 +434,15 @@ def main() -> None:
     print(f"served from {len(ADDRESSES)} loopback addresses ({ADDRESSES[0]}..{ADDRESSES[-1]}), one server thread "
           f"each, so the per-host cap (8) behaves as on the real web; ETag/304; {os.cpu_count()} cores")
 
+    if args.transports:
+        farm = Farm(feeds, 0.0)
+        try:
+            for kind, seconds in transport_cpu(farm, args.n).items():
+                print(f"  httpx over {kind:<8}: {args.n} conditional GETs, CPU " + ", ".join(f"{s:.2f} s" for s in seconds))
+        finally:
+            farm.close()
+        return
+
     have_newsboat = shutil.which("newsboat") is not None and not args.no_newsboat
     with tempfile.TemporaryDirectory(prefix="newsreader-bench-") as tmp:
         work = Path(tmp)
@@ -342,10 +450,18 @@ def main() -> None:
             farm = Farm(feeds, latency / 1000)
             try:
                 print(f"\nlatency {latency:g} ms")
-                cold, warm = newsreader_runs(farm, args.n, work)
-                print(describe("newsreader fetch, cold", cold))
-                print(describe("newsreader fetch, warm (all 304)", warm))
-                print(f"    summary: {cold.output.splitlines()[-1] if cold.output else '-'}")
+                trees = [Tree("this")] + [Tree(f"compared-{index}", src) for index, src in enumerate(args.compare or [])]
+                runs = newsreader_runs(farm, args.n, work, trees, max(1, args.warm_repeat))
+                for tree in trees:
+                    cold, warms = runs[tree.label]
+                    prefix = f"{tree.src}:" if tree.src else "newsreader fetch"
+                    print(describe(f"{prefix} cold", cold))
+                    warm = sorted(warms, key=lambda run: run.seconds)[len(warms) // 2]
+                    print(describe(f"{prefix} warm (all 304)", warm))
+                    if len(warms) > 1:
+                        print(f"    warm, each run: {', '.join(f'{r.seconds:.2f} s (CPU {r.cpu_seconds:.2f})' for r in warms)}")
+                    print(f"    summary: {cold.output.splitlines()[-1] if cold.output else '-'}")
+                cold = runs["this"][0]
                 if not have_newsboat:
                     print("  newsboat: not installed (apt-get install newsboat); skipped")
                     continue
@@ -360,6 +476,13 @@ def main() -> None:
                       f"newsreader takes {ratio:.2f}x its time")
             finally:
                 farm.close()
+
+    if not args.no_bomb:
+        with tempfile.TemporaryDirectory(prefix="newsreader-bench-") as tmp:
+            run = bomb_run(feeds, Path(tmp))
+        print(f"\nbrotli bomb ({BOMB.stat().st_size:,} bytes that inflate to 1 GiB) and one good feed:")
+        print(describe("newsreader fetch", run))
+        print("    " + " | ".join(line.strip() for line in run.output.splitlines()))
 
     full, bare, ours = time_feedparser(feeds[0], repeat=15)
     print(f"\nfeedparser on one {args.m}-item feed ({len(feeds[0]) // 1024} KiB), median of 15:")

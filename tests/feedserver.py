@@ -21,14 +21,21 @@ Routes (each method returns the full URL of the route):
   reason phrase (a hostile server's, say).
 - `truncated(path, body, declared=)`: claims a Content-Length larger than what it sends, then hangs up.
 - `oversized(path, size)`: streams `size` bytes of valid-looking XML (no Content-Length), chunk by chunk.
-- `gzip_bomb(path, size)`: a small gzip body that inflates to `size` bytes.
+- `gzip_bomb(path, size)`: a small gzip body that inflates to `size` bytes; `bomb(path, size, encoding)` the
+  same in "gzip", "deflate" or "br" (br: the 1,666 bytes of feeds/bomb-1gib.br, which inflate to 1 GiB).
+- `raw(path, data)`: write `data` to the socket as it is (no status line of ours) and hang up: a server
+  that does not speak HTTP, or speaks it wrong.
 - `sequence(path, *routes)`: answers with each route in turn, then repeats the last (e.g. a 429 then a feed);
   build the steps with `FeedServer.response(...)` or the route methods' `make_*` twins.
 - `handler(path, fn)`: any behaviour: `fn(request) -> Response`.
 
-Every request is recorded as `Request(method, path, headers)` (header names lower-cased) in `requests`, so a
-test can assert the User-Agent, the conditional GET headers, and how often a URL was asked for.
-`unused_url()` gives a URL on a port where nothing listens (a dead server).
+Every request (GET, HEAD or POST) is recorded as `Request(method, path, headers, body)` (header names
+lower-cased) in `requests`, so a test can assert the User-Agent, the conditional GET headers, cookies sent back,
+what was posted, and how often a URL was asked for. `unused_url()` gives a URL on a port where nothing
+listens (a dead server).
+
+`FeedServer(certificate=self_signed_certificate(directory))` serves the same routes over HTTPS (base_url
+https://127.0.0.1:port); a client trusts it when SSL_CERT_FILE names the certificate.
 """
 
 from __future__ import annotations
@@ -36,7 +43,11 @@ from __future__ import annotations
 import email.utils
 import gzip
 import hashlib
+import shutil
 import socket
+import ssl
+import struct
+import subprocess
 import threading
 import zlib
 from collections.abc import Callable
@@ -56,6 +67,7 @@ class Request:
     method: str
     path: str  #: path and query as requested
     headers: dict[str, str]  #: names lower-cased
+    body: bytes = b""  #: what a POST sent
 
 
 @dataclass(slots=True)
@@ -72,6 +84,7 @@ class Response:
     declared_length: int | None = None  #: send this Content-Length, then `body`, then hang up (truncation)
     stream_size: int | None = None  #: stream this many bytes without Content-Length, then close
     reason: str | None = None  #: the status line's reason phrase, if not the standard one
+    raw: bytes | None = None  #: write these bytes instead of a response, then hang up
 
 
 def _compress(body: bytes, encoding: str | None) -> bytes:
@@ -101,14 +114,20 @@ def _not_modified(response: Response, headers: dict[str, str]) -> bool:
 class FeedServer:
     """A threaded HTTP/1.1 server on 127.0.0.1 with routes registered by the test. See the module docstring."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, certificate: tuple[Path, Path] | None = None) -> None:
+        """`certificate`: (cert, key) PEM files, to serve HTTPS (see self_signed_certificate)."""
         self._routes: dict[str, Callable[[Request], Response]] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self.requests: list[Request] = []
         self._httpd = _QuietServer((host, port), _make_handler(self))
+        if certificate is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*certificate)
+            # The handshake happens in each request's thread, so one stalled client cannot hold up the others.
+            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True, do_handshake_on_connect=False)
         self.host, self.port = self._httpd.server_address[:2]
-        self.base_url = f"http://{self.host}:{self.port}"
+        self.base_url = f"{'https' if certificate else 'http'}://{self.host}:{self.port}"
         # A short poll interval: shutdown() waits up to one interval, and every test stops a server.
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="feed-server", daemon=True
@@ -214,13 +233,18 @@ class FeedServer:
         return self.respond(path, Response(200, b"", {"Content-Type": "application/rss+xml"}, stream_size=size))
 
     def gzip_bomb(self, path: str, size: int) -> str:
-        """A gzip body of a few KiB per MiB that inflates to `size` bytes (rounded up to whole MiB)."""
-        compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: a gzip container
-        parts = [compressor.compress(b'<?xml version="1.0"?><rss version="2.0"><channel><title>')]
-        zeros = b"\0" * (1 << 20)
-        parts += [compressor.compress(zeros) for _ in range(max(1, -(-size >> 20)))]
-        parts.append(compressor.flush())
-        return self.respond(path, Response(200, b"".join(parts), {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"}))
+        """A gzip body of about 1 KiB per MiB that inflates to `size` bytes (rounded up to whole MiB)."""
+        return self.bomb(path, size, "gzip")
+
+    def bomb(self, path: str, size: int, encoding: str = "gzip") -> str:
+        """A small body in `encoding` that inflates to `size` bytes (gzip and deflate: rounded up to whole MiB;
+        br: always the 1 GiB of feeds/bomb-1gib.br, made by brotli.Compressor(quality=5) from an RSS opening
+        and 1024 MiB of zero bytes)."""
+        body = compression_bomb(size, encoding)
+        return self.respond(path, Response(200, body, {"Content-Type": "application/rss+xml", "Content-Encoding": encoding}))
+
+    def raw(self, path: str, data: bytes) -> str:
+        return self.respond(path, Response(raw=data))
 
     def sequence(self, path: str, *responses: Response) -> str:
         """Each response once, in order; then the last one for every later request."""
@@ -244,6 +268,47 @@ class FeedServer:
         self._stopping.wait(min(seconds, MAX_DELAY))
 
 
+def compression_bomb(size: int, encoding: str) -> bytes:
+    """See FeedServer.bomb."""
+    if encoding == "br":
+        return (Path(__file__).parent / "feeds" / "bomb-1gib.br").read_bytes()
+    return _zlib_bomb(size, 31 if encoding == "gzip" else 15)
+
+
+def _zlib_bomb(size: int, wbits: int) -> bytes:
+    """An RSS opening and `size` zero bytes (whole MiB), as gzip (wbits 31) or zlib (15), a valid stream made in
+    well under a second: after a full flush every MiB of zeros deflates to the same bytes, so one is repeated."""
+    mib = max(1, -(-size >> 20))
+    opening = b'<?xml version="1.0"?><rss version="2.0"><channel><title>'
+    zeros = b"\0" * (1 << 20)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    first = deflate.compress(opening + zeros) + deflate.flush(zlib.Z_FULL_FLUSH)
+    again = deflate.compress(zeros) + deflate.flush(zlib.Z_FULL_FLUSH)
+    body = first + again * (mib - 1) + deflate.flush()
+    check = zlib.crc32(opening) if wbits == 31 else zlib.adler32(opening)
+    for _ in range(mib):
+        check = zlib.crc32(zeros, check) if wbits == 31 else zlib.adler32(zeros, check)
+    if wbits == 31:
+        length = (len(opening) + (mib << 20)) & 0xFFFFFFFF
+        return b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + body + struct.pack("<II", check, length)
+    return b"\x78\xda" + body + struct.pack(">I", check)
+
+
+def self_signed_certificate(directory: str | Path) -> tuple[Path, Path]:
+    """(cert.pem, key.pem) for 127.0.0.1 and localhost, made with the openssl command (pytest.skip without it)."""
+    if shutil.which("openssl") is None:
+        import pytest
+
+        pytest.skip("needs the openssl command to make a certificate")
+    cert, key = Path(directory) / "cert.pem", Path(directory) / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+        check=True, capture_output=True,
+    )
+    return cert, key
+
+
 class _QuietServer(ThreadingHTTPServer):
     """A client closing its keep-alive connection is normal: no traceback on stderr (tests assert on stderr)."""
 
@@ -255,7 +320,7 @@ class _QuietServer(ThreadingHTTPServer):
     def handle_error(self, request: object, client_address: object) -> None:
         import sys
 
-        if not isinstance(sys.exc_info()[1], ConnectionError):
+        if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError)):  # a client refusing our certificate too
             super().handle_error(request, client_address)
 
 
@@ -269,8 +334,13 @@ def _make_handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
         def do_HEAD(self) -> None:
             self.do_GET()
 
+        def do_POST(self) -> None:
+            self.do_GET()
+
         def do_GET(self) -> None:
-            request = Request(self.command, self.path, {k.lower(): v for k, v in self.headers.items()})
+            length = self.headers.get("Content-Length", "")
+            body = self.rfile.read(int(length)) if length.isdigit() else b""
+            request = Request(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             route = server._record(request)
             if route is None:
                 self._send(Response(404, b"not found\n", {"Content-Type": "text/plain"}), request)
@@ -280,6 +350,10 @@ def _make_handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
         def _send(self, response: Response, request: Request) -> None:
             if response.delay:
                 server._sleep(response.delay)
+            if response.raw is not None:
+                self._write(response.raw)
+                self.close_connection = True
+                return
             if (response.etag or response.last_modified) and _not_modified(response, request.headers):
                 self.send_response(304)
                 self._validators(response)

@@ -302,10 +302,11 @@ def test_declared_oversized_body_is_refused_before_reading(store, feed_server):
     assert outcome.error == "response too large (1048576 KiB; the limit is 1024 KiB)"
 
 
-def test_gzip_bomb_is_cut_off(store, feed_server):
-    url = feed_server.gzip_bomb("/bomb.rss", 64 * 1024 * 1024)
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br"])
+def test_compression_bomb_is_cut_off(store, feed_server, encoding):
+    url = feed_server.bomb("/bomb.rss", 64 * 1024 * 1024, encoding)  # br: 1 GiB
     outcome = fetch(store, {"Bomb": url}, max_feed_bytes=1024 * 1024)["Bomb"]
-    assert (outcome.status, outcome.error) == (Status.FAILED, "response too large (over 1024 KiB); cut off")
+    assert (outcome.status, outcome.error_kind, outcome.error) == (Status.FAILED, "too-large", "response too large (over 1024 KiB); cut off")
 
 
 def test_html_page_is_not_a_feed(store, feed_server):
@@ -580,5 +581,5 @@ def test_https_feed_with_an_untrusted_certificate_says_so(store, tls_server):
     url, _cert = tls_server
     outcome = fetch(store, {"Secure": url})["Secure"]
     host_port = url.split("//")[1].split("/")[0]
-    assert outcome.status is Status.FAILED
+    assert (outcome.status, outcome.error_kind) == (Status.FAILED, "tls")
     assert outcome.error == f"cannot connect: {host_port}: its TLS certificate is not trusted (self-signed certificate)"

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from newsreader.config.saved import parse_saved_filters
 from newsreader.config.types import Config, FeedConfig, Settings
 from newsreader.errors import ConfigError
+from newsreader.net.proxies import BadProxy, parse_proxy
 from newsreader.text.sanitize import safe_line
 
 _SETTING_TYPES: dict[str, tuple[type, ...]] = {
@@ -146,6 +147,11 @@ def _parse_settings(raw: Any, path: str | Path, lines: _Lines) -> Settings:
             raise ConfigError(path, f"setting {key!r} must be {_type_name(_SETTING_TYPES[key])}, not {value!r}", line)
         if key in _POSITIVE_SETTINGS and value <= 0:
             raise ConfigError(path, f"setting {key!r} must be greater than 0", line)
+        if key == "proxy":
+            try:
+                parse_proxy(value)
+            except BadProxy as error:
+                raise ConfigError(path, f"setting 'proxy' must be a proxy URL such as \"http://proxy.example:3128\": {error}", line) from None
         values[key] = value
     return Settings(**values)
 

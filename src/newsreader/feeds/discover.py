@@ -125,7 +125,8 @@ async def discover_feeds(url: str, *, client: HttpClient | None = None, settings
     url = normalise_input(url)
     own_client = client is None
     if client is None:
-        client = HttpClient(concurrency=8, per_host=PER_HOST, timeout=settings.timeout, max_bytes=settings.max_feed_bytes)
+        client = HttpClient(concurrency=8, per_host=PER_HOST, timeout=settings.timeout, max_bytes=settings.max_feed_bytes,
+                            proxy=settings.proxy)
     try:
         try:
             page = await client.get(url, accept=PAGE_ACCEPT)

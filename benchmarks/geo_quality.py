@@ -73,7 +73,7 @@ def tag_labelled() -> list[tuple[dict, object]]:
             for story in load_labelled()]
 
 
-def score_labelled_sets() -> "SetScore":
+def score_labelled_sets() -> SetScore:
     """Our labelled set in the figures lgl-dev is given in: focus@1 over stories with a country (our
     first country is the story's `focus` where it has one, else one of its countries: the set lists
     them unordered), countries P/R, and countries + mentions against countries + mentions."""

@@ -32,9 +32,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from sync_servers import FeedFolder, item, rss, servers_or_reason  # noqa: E402
-
 from newsreader.sync import RemoteStory, TtRssClient  # noqa: E402
+
+from sync_servers import FeedFolder, item, rss, servers_or_reason  # noqa: E402
 
 FILLER = ("<p>Officials said the decision followed weeks of negotiation and would be reviewed within a year. "
           "Critics called it rushed; supporters said it was overdue.</p>")

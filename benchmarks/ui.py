@@ -3,8 +3,8 @@
     python benchmarks/ui.py [--stories 100000] [--runs 5] [--tries 30] [--keep DIR]
 
 Prints: start to first painted list (median of --runs fresh starts, each in its own process), a country
-filter and a search keystroke to updated list (median and p95 over --tries), peak RSS, and Newsboat's
-start-up on a cache of the same size when `newsboat` is installed.
+filter and a search keystroke to updated list (median and p95 over --tries), Enter to the reading view
+painted, peak RSS, and Newsboat's start-up on a cache of the same size when `newsboat` is installed.
 """
 
 from __future__ import annotations
@@ -98,12 +98,13 @@ def child_start(directory: Path, spawned: float) -> None:
     """One cold start in a fresh process: from the process being spawned to the first painted story row."""
     marks = _instrument()
     from newsreader.config.types import Config
+    from newsreader.library import Library
     from newsreader.store import Store
     from newsreader.ui import make_app
 
     async def run() -> None:
         store = Store(directory / "cache.sqlite")
-        app = make_app(Config(), store, offline=True, state_path=None)
+        app = make_app(Library(Config(), store=store), offline=True, state_path=None)
         async with app.run_test(size=(120, 40)) as pilot:
             while "first_paint" not in marks:
                 await asyncio.sleep(0.001)
@@ -123,12 +124,14 @@ def child_interact(directory: Path, tries: int) -> None:
 
     marks = _instrument()
     from newsreader.config.types import Config
+    from newsreader.library import Library
     from newsreader.store import Store
     from newsreader.ui import make_app
 
     countries = ["AM", "US", "DE", "BR", "UA", "JP", "GB", "KE", "IR", "FR"]
     words = ["ceasefire", "election", "pipeline", "kalomi", "sanctions", "harvest", "drone"]
-    results: dict[str, list[float]] = {"country": [], "search": [], "country_counted": [], "search_counted": []}
+    results: dict[str, list[float]] = {"country": [], "search": [], "country_counted": [], "search_counted": [],
+                                       "reading": []}
 
     async def until_painted(app, started: float, kind: str) -> float:  # type: ignore[no-untyped-def]
         """Seconds from `started` to the new rows painted; also records when the count arrived."""
@@ -145,13 +148,28 @@ def child_interact(directory: Path, tries: int) -> None:
         results[f"{kind}_counted"].append(time.perf_counter() - started)
         return painted
 
+    async def read(app, pilot) -> None:  # type: ignore[no-untyped-def]
+        """Enter to the reading view painted with the story, then back."""
+        started = time.perf_counter()
+        await pilot.press("enter")
+        while not app.reader.reading:
+            await asyncio.sleep(0.0005)
+        await pilot.pause()  # one frame: the view painted
+        results["reading"].append(time.perf_counter() - started)
+        await pilot.press("escape")
+        await pilot.pause(0.05)
+        await pilot.press("j")
+        await pilot.pause(0.05)
+
     async def run() -> None:
         store = Store(directory / "cache.sqlite")
-        app = make_app(Config(), store, offline=True, state_path=None)
+        app = make_app(Library(Config(), store=store), offline=True, state_path=None)
         async with app.run_test(size=(120, 40)) as pilot:
             while "first_paint" not in marks:
                 await asyncio.sleep(0.001)
             await pilot.pause(1.0)
+            for _ in range(max(5, tries // 3)):
+                await read(app, pilot)
             for attempt in range(tries):
                 code = countries[attempt % len(countries)]
                 started = time.perf_counter()
@@ -291,6 +309,9 @@ def main() -> None:
     for kind, label in (("country_counted", "country filter to exact count"), ("search_counted", "search keystroke to exact count")):
         values = interact[kind]
         print(f"  {label:30s} median {statistics.median(values) * 1000:6.1f} ms  p95 {_percentile(values, 0.95) * 1000:6.1f} ms")
+    values = interact["reading"]
+    print(f"  Enter to the reading view     median {statistics.median(values) * 1000:6.1f} ms  p95 "
+          f"{_percentile(values, 0.95) * 1000:6.1f} ms  (n={len(values)})   target < 100 ms")
     print(f"  peak RSS                      {interact['rss_mb'][0]:6.0f} MB   target < 150 MB")
 
     target = newsboat_cache(directory, args.stories)

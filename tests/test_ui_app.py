@@ -15,7 +15,6 @@ from newsreader.ui import make_app
 from newsreader.ui.keymap import KEY_ACTIONS
 from newsreader.ui.screens.help import HelpScreen
 from newsreader.ui.screens.picker import PickerScreen
-from newsreader.ui.screens.reading import ReadingScreen
 from newsreader.ui.state import STATE_FILENAME
 from newsreader.ui.widgets.article_view import ArticleView
 from newsreader.ui.widgets.filter_pane import FilterPane
@@ -105,26 +104,23 @@ async def test_enter_reads_the_story_over_the_whole_window_and_escape_comes_back
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         await pilot.press("j", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReadingScreen) and app.screen.story is not None)
-        reading = app.screen
-        assert reading.story.title == NEWEST_FIRST[1]
-        assert NEWEST_FIRST[1] in "\n".join(screen_lines(app))
-        assert "2 of 12" in screen_lines(app)[0]
-        assert store.story(reading.story.id).read or await _eventually_read(pilot, store, reading.story.id)
+        await wait_for(pilot, lambda: app.reader.reading, "the reading view")
+        assert article_title(app) == NEWEST_FIRST[1]
+        lines = screen_lines(app)
+        assert "2 of 12" in lines[1] and NEWEST_FIRST[1] in "\n".join(lines)
+        assert NEWEST_FIRST[2] not in "\n".join(lines)  # the list is out of sight
+        assert "Search" not in lines[-1] and "Next unread" in lines[-1]  # only what reads, in the footer
+        await wait_for(pilot, lambda: store.story(app.reader.article.story.id).read, "opened to be read: read")
         await pilot.press("n")  # the next unread story, in the reading view
-        await wait_for(pilot, lambda: reading.story is not None and reading.story.title == NEWEST_FIRST[2])
+        await wait_for(pilot, lambda: article_title(app) == NEWEST_FIRST[2], "the next unread story")
+        assert app.reader.reading
         await pilot.press("escape")
-        assert app.screen is app.reader
+        assert not app.reader.reading and isinstance(app.focused, StoryList)
         assert app.reader.story_list.current.title == NEWEST_FIRST[2]  # the list is where the reading ended
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReadingScreen))
+        await wait_for(pilot, lambda: app.reader.reading)
         await pilot.press("q")  # q in the reading view goes back; it does not quit
-        assert app.is_running and app.screen is app.reader
-
-
-async def _eventually_read(pilot, store: Store, story: int) -> bool:  # type: ignore[no-untyped-def]
-    await wait_for(pilot, lambda: store.story(story).read, "the story to be marked read")
-    return True
+        assert app.is_running and not app.reader.reading
 
 
 async def test_tab_cycles_the_panes(store: Store) -> None:

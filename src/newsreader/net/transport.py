@@ -18,6 +18,7 @@ import socket
 import ssl
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import aiohttp
 import httpx
@@ -121,7 +122,7 @@ def _proxy_login(proxy: Proxy | None) -> tuple[str, str] | None:
     return "Proxy-Authorization", "Basic " + base64.b64encode(login).decode("ascii")
 
 
-def _socks_connector(proxy: Proxy, **options: object) -> aiohttp.TCPConnector:
+def _socks_connector(proxy: Proxy, **options: Any) -> aiohttp.TCPConnector:
     from aiohttp_socks import ProxyConnector, ProxyType
 
     kind = ProxyType.SOCKS4 if proxy.scheme.startswith("socks4") else ProxyType.SOCKS5

@@ -8,9 +8,9 @@ Binding ids are stable names for `[keys]`:
     "cursor.down" = "j,down,ctrl+n"
 
 Each action has a scope: "app" (bound on the app: quit, help), "screen" (the reader screen's actions:
-filters, story actions, refresh), "reading" (the full-window reading view), or "pane" (moving: each pane
-binds the id to its own action, so the list moves its cursor where the article scrolls, and one `[keys]`
-line rebinds both). An action bound on both screens names both: "screen,reading".
+filters, story actions, refresh, the reading view), or "pane" (moving: each pane binds the id to its own
+action, so the list moves its cursor where the article scrolls, and one `[keys]` line rebinds both). An
+action bound in more than one place names each: "app,screen".
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class KeyAction:
     action: str  #: the action's name where it is bound (the app, the reader screen, or each pane)
     description: str  #: short label for the footer
     help: str  #: one line for the help screen and the command palette
-    scope: str = "screen"  #: "app", "screen", "reading" or "pane"; comma-separated when several
+    scope: str = "screen"  #: "app", "screen" or "pane"; comma-separated when several
     footer: bool = True  #: shown in the footer
     priority: bool = False  #: checked before the focused widget's own keys
     palette: bool = True  #: offered in the command palette
@@ -38,8 +38,8 @@ class KeyAction:
 
 KEY_ACTIONS: tuple[KeyAction, ...] = (
     # First, so the footer keeps them however narrow the terminal (it shows bindings in this order).
-    KeyAction("app.quit", "q", "quit", "Quit", "Quit the reader", "app,screen"),
-    KeyAction("app.help", "question_mark", "help", "Help", "Show every key", "app,screen,reading", opens=True),
+    KeyAction("app.quit", "q", "quit", "Quit", "Quit the reader (in the reading view: back to the panes)", "app,screen"),
+    KeyAction("app.help", "question_mark", "help", "Help", "Show every key", "app,screen", opens=True),
     KeyAction("cursor.down", "j,down", "cursor_down", "Down", "Move to the next row", "pane", footer=False, palette=False),
     KeyAction("cursor.up", "k,up", "cursor_up", "Up", "Move to the previous row", "pane", footer=False, palette=False),
     KeyAction("cursor.page_down", "pagedown", "page_down", "Page down", "Move a page down", "pane", footer=False,
@@ -50,17 +50,16 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("cursor.last", "end", "cursor_last", "Last", "Move to the oldest story (the bottom)", "pane",
               footer=False, palette=False),
     KeyAction("story.open", "enter", "open_story", "Read", "Read the selected story over the whole window"),
-    KeyAction("reading.close", "escape,q", "close", "Back", "Back from the reading view to the panes", "reading"),
     KeyAction("reading.page", "space", "page", "Page", "Page down the article; at its end, the next unread story",
-              "screen,reading", footer=False),
+              "screen", footer=False),
     KeyAction("story.next_unread", "n", "next_unread", "Next unread", "Go to the next unread story",
-              "screen,reading"),
+              "screen"),
     KeyAction("story.previous_unread", "p", "previous_unread", "Prev unread", "Go to the previous unread story",
-              "screen,reading", footer=False),
-    KeyAction("story.next", "N", "next_story", "Next", "Go to the next story, read or not", "screen,reading",
+              "screen", footer=False),
+    KeyAction("story.next", "N", "next_story", "Next", "Go to the next story, read or not", "screen",
               footer=False),
     KeyAction("story.previous", "P", "previous_story", "Previous", "Go to the previous story, read or not",
-              "screen,reading", footer=False),
+              "screen", footer=False),
     KeyAction("pane.next", "tab", "next_pane", "Next pane", "Move to the next pane", footer=False, priority=True),
     KeyAction("pane.previous", "shift+tab", "previous_pane", "Previous pane", "Move to the previous pane",
               footer=False, priority=True),
@@ -78,16 +77,18 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
               footer=False, opens=True),
     KeyAction("filter.mark_read", "A", "mark_all_read", "Mark all read", "Mark every story the filters show read",
               footer=False),
-    KeyAction("filter.drop", "escape", "drop_filter", "Drop filter", "Drop the filter set last", footer=False),
+    KeyAction("filter.drop", "escape", "drop_filter", "Drop filter",
+              "Drop the filter set last (in the reading view: back)",
+              footer=False),
     KeyAction("filter.clear", "x", "clear_filters", "Clear", "Clear every filter", footer=False),
-    KeyAction("story.toggle_read", "m", "toggle_read", "Read", "Mark the story read or unread", "screen,reading",
+    KeyAction("story.toggle_read", "m", "toggle_read", "Read", "Mark the story read or unread", "screen",
               footer=False),
-    KeyAction("story.star", "s", "toggle_star", "Star", "Star or unstar the story", "screen,reading", footer=False),
-    KeyAction("story.browser", "o", "open_link", "Browser", "Open the story's link in the browser", "screen,reading",
+    KeyAction("story.star", "s", "toggle_star", "Star", "Star or unstar the story", "screen", footer=False),
+    KeyAction("story.browser", "o", "open_link", "Browser", "Open the story's link in the browser", "screen",
               footer=False),
-    KeyAction("story.copy_link", "y", "copy_link", "Copy link", "Copy the story's link", "screen,reading",
+    KeyAction("story.copy_link", "y", "copy_link", "Copy link", "Copy the story's link", "screen",
               footer=False),
-    KeyAction("story.links", "l", "pick_link", "Links", "Pick a link in the article text to open", "screen,reading",
+    KeyAction("story.links", "l", "pick_link", "Links", "Pick a link in the article text to open", "screen",
               footer=False, opens=True),
     KeyAction("view.sidebar", "b", "toggle_sidebar", "Sidebar", "Show or hide the filter pane", footer=False),
     KeyAction("feeds.refresh", "r", "refresh", "Refresh", "Fetch every feed now"),
@@ -101,7 +102,7 @@ BY_ID: dict[str, KeyAction] = {action.id: action for action in KEY_ACTIONS}
 
 
 def bindings(scope: str) -> list[BindingType]:
-    """The BINDINGS of the app ("app"), the reader screen ("screen") or the reading view ("reading")."""
+    """The BINDINGS of the app ("app") or the reader screen ("screen")."""
     return [_binding(a, a.action) for a in KEY_ACTIONS if scope in a.scope.split(",")]
 
 

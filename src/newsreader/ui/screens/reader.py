@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from rich.text import Text
 from textual import on, work
 from textual.actions import SkipAction
 from textual.app import ComposeResult
@@ -39,7 +38,6 @@ from newsreader.ui.screens.picker import PickerScreen
 from newsreader.ui.screens.reader_base import if_given
 from newsreader.ui.screens.reader_feeds import FeedActions
 from newsreader.ui.screens.reader_story import StoryActions
-from newsreader.ui.screens.reading import ReadingScreen
 from newsreader.ui.widgets.article_view import ArticleView
 from newsreader.ui.widgets.filter_bar import FilterBar, SearchInput
 from newsreader.ui.widgets.filter_pane import FilterPane
@@ -47,6 +45,11 @@ from newsreader.ui.widgets.story_list import StoryList
 
 #: Below this many columns the reader starts with the filter pane hidden (b shows it).
 SIDEBAR_MIN_WIDTH = 100
+#: What the keys may do in the reading view (see check_action).
+READING_ACTIONS = frozenset({
+    "quit", "help", "page", "next_unread", "previous_unread", "next_story", "previous_story", "toggle_read",
+    "toggle_star", "open_link", "copy_link", "pick_link", "refresh", "drop_filter",
+})
 #: Search follows typing at once, but a burst of keys (a paste, key repeat) becomes one query.
 SEARCH_DELAY = 0.01
 
@@ -55,6 +58,8 @@ class ReaderScreen(FeedActions, StoryActions):
     """Read the cached news by country, region or keyword."""
 
     BINDINGS = keymap.bindings("screen")
+    #: The reading view is the article pane maximized: the filter bar and the footer stay with it.
+    ALLOW_IN_MAXIMIZED_VIEW = "Footer, #filter-bar"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal")]
 
     def __init__(self, library: Library, refresh: Callable[..., object], *, offline: bool,
@@ -169,8 +174,12 @@ class ReaderScreen(FeedActions, StoryActions):
         if event.header is None:
             return
         # A story the list landed on by itself (a filter, a refresh, the first paint) is shown but not
-        # marked read: only one the reader moved to is.
-        self._show(event.header.id, dwell=not event.reloaded)
+        # marked read: only one the reader moved to is. After a load the new rows paint first; the article
+        # (the costlier repaint) follows a frame later.
+        if event.reloaded:
+            self.call_after_refresh(self._show, event.header.id, dwell=False)
+        else:
+            self._show(event.header.id, dwell=True)
 
     @work(exclusive=True, group="story", exit_on_error=False)
     async def _show(self, story_id: int, *, dwell: bool) -> None:
@@ -180,25 +189,12 @@ class ReaderScreen(FeedActions, StoryActions):
             return  # the cursor moved on while the story was read
         if story is None:
             self.article.show_message("This story is no longer in the cache.")
-            if (reading := self._reading()) is not None:
-                reading.show_message("This story is no longer in the cache.")
             return
         self._display(story)
         if dwell and not story.read:
             self._dwell = self.set_timer(self.config.settings.read_dwell, lambda: self._dwell_ran_out(story.id),
                                          name="dwell")
 
-    def reading_bar(self, story: Story) -> Text:
-        """The reading view's top line: where this story is in the list, and the filters it is under."""
-        bar = Text()
-        current = self.story_list.current
-        if current is not None and current.id == story.id and self.story_list.total:
-            bar.append(f"{self.story_list.cursor + 1:,} of {self.story_list.total:,}", style="bold")
-        what = " · ".join(self.filters.describe(country_name)) or "All stories"
-        bar.append(f"  {what}", style="dim")
-        if self.last_counts is not None and self.last_counts.unread:
-            bar.append(f" · {self.last_counts.unread:,} unread", style="dim")
-        return bar
 
     def _dwell_ran_out(self, story_id: int) -> None:
         self._dwell = None
@@ -245,12 +241,31 @@ class ReaderScreen(FeedActions, StoryActions):
             self._open_reading(story)
 
     def _open_reading(self, story: Story) -> None:
-        if self._reading() is not None:
+        """The reading view: the article pane over the whole window (the filter bar and the footer stay)."""
+        if self.reading:
             return
         self._stop_dwell()
-        self.app.push_screen(ReadingScreen(self, story))
+        self.maximize(self.article)
+        self.set_focus(self.article)
         if not story.read:  # opened to be read: it is read
             self._set_read(story, True)
+        self._title_reading(story)
+        self.refresh_bindings()
+
+    def watch_maximized(self, maximized: object) -> None:
+        if maximized is None and self.article.border_subtitle:  # escape, q, or a dialog closing it
+            self.article.border_title = "Article"
+            self.article.border_subtitle = ""
+            self.set_focus(self.story_list)
+            self.refresh_bindings()
+
+    def _close_reading(self) -> None:
+        self.minimize()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """In the reading view only what reads: the rest waits for the panes (and leaves the footer)."""
+        # False: off, and out of the footer.
+        return not self.reading or action in READING_ACTIONS
 
     def action_page(self) -> None:
         """Page down the article; at its end, on to the next unread story."""
@@ -283,7 +298,7 @@ class ReaderScreen(FeedActions, StoryActions):
             self.notify(f"No more {which}" + (f" in {where}." if where else "."), markup=False, timeout=3)
             return
         self.story_list.go_to(found.id)
-        if self._reading() is None and self.focused is not self.article:
+        if not self.reading and self.focused is not self.article:
             self.story_list.focus()
 
     def opening_action(self, key: str, character: str | None) -> Callable[[], None] | None:
@@ -297,6 +312,9 @@ class ReaderScreen(FeedActions, StoryActions):
         return getattr(target, f"action_{action.action}")
 
     def action_quit(self) -> None:
+        if self.reading:  # q in the reading view goes back to the panes
+            self._close_reading()
+            return
         self.app.exit()
 
     def action_help(self) -> None:
@@ -381,7 +399,9 @@ class ReaderScreen(FeedActions, StoryActions):
         self.set_filter("starred", not self.filters.get("starred"))
 
     def action_drop_filter(self) -> None:
-        if self.filters:
+        if self.reading:
+            self._close_reading()
+        elif self.filters:
             self.filters = self.filters.drop_last()
         elif self.focused is self.article:
             self.story_list.focus()

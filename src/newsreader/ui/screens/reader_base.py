@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from rich.text import Text
 from textual import work
 from textual.message import Message
 from textual.reactive import reactive
@@ -22,7 +23,6 @@ from newsreader.ui.filters import ActiveFilters
 from newsreader.ui.format import error_line
 from newsreader.ui.queries import QueryThreads
 from newsreader.ui.refresh import RefreshController
-from newsreader.ui.screens.reading import ReadingScreen
 from newsreader.ui.widgets.article_view import ArticleView
 from newsreader.ui.widgets.filter_bar import FilterBar
 from newsreader.ui.widgets.filter_pane import FilterPane
@@ -94,9 +94,23 @@ class ReaderBase(Screen[None]):
         self.story_list.load(self.filters.story_filter(), keep=current.id if current else None)
         self.filter_pane.rebuild()  # new feeds, new countries
 
-    def _reading(self) -> ReadingScreen | None:
-        top = self.app.screen
-        return top if isinstance(top, ReadingScreen) and top.reader is self else None
+    @property
+    def reading(self) -> bool:
+        """The reading view is open: the article pane over the whole window."""
+        return self.maximized is not None and self.maximized is self.query_one(ArticleView)
+
+    def _title_reading(self, story: Story) -> None:
+        """The reading view's title: where this story is in the list, and the filters it is under."""
+        title = Text()
+        current = self.story_list.current
+        if current is not None and current.id == story.id and self.story_list.total:
+            title.append(f"{self.story_list.cursor + 1:,} of {self.story_list.total:,}")
+        what = " · ".join(self.filters.describe(country_name)) or "All stories"
+        title.append(f" · {what}")
+        if self.last_counts is not None and self.last_counts.unread:
+            title.append(f" · {self.last_counts.unread:,} unread")
+        self.article.border_title = title
+        self.article.border_subtitle = "space: page · n: next unread · q or escape: back"
 
     def _stop_dwell(self) -> None:
         if self._dwell is not None:
@@ -106,14 +120,12 @@ class ReaderBase(Screen[None]):
     def _display(self, story: Story) -> None:
         """Show the story in the article pane, and in the reading view if one is open."""
         self.article.show_story(story)
-        if (reading := self._reading()) is not None:
-            reading.show_story(story)
+        if self.reading:
+            self._title_reading(story)
 
     def _set_read(self, story: Story, read: bool) -> None:
         self.story_list.update_header(story.id, read=read)
         self.article.story = replace_story(story, read=read)
-        if (reading := self._reading()) is not None and reading.story is not None and reading.story.id == story.id:
-            reading.show_story(self.article.story)
         self._bump_counts(unread=-1 if read else 1)
         self._save_flag(self.library.mark_read, [story.id], read)
 

@@ -74,6 +74,8 @@ class ArticleView(VerticalScroll, can_focus=True, inherit_bindings=False):
 
     BINDINGS = keymap.pane_bindings(cursor_down="scroll_down", cursor_up="scroll_up", cursor_page_down="page_down",
                                     cursor_page_up="page_up", cursor_first="scroll_home", cursor_last="scroll_end")
+    #: The reading view is this pane maximized (scrollable containers are not, by default).
+    ALLOW_MAXIMIZE = True
 
     class LinkClicked(Message):
         """A link in the article's text was clicked (the reader decides whether and how to open it)."""

@@ -1,0 +1,40 @@
+"""The clusterer's types: what it reads of a story, and the knobs it runs with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+#: a cluster's id: the id of the story that started it
+ClusterId = int | str
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterStory:
+    """What the clusterer reads of a story."""
+
+    id: int | str  #: the story's id in the cache; a new cluster takes its first story's id
+    title: str
+    published: float  #: seconds since the epoch, UTC (a datetime is converted); clamp to the fetch time
+    summary: str = ""  #: plain text, may be empty
+    language: str | None = None  #: ISO 639-1 ("en", "pt-BR" counts as "pt"); None: guessed from the text
+    feed: int | str | None = None  #: the feed's id or name
+    countries: tuple[str, ...] = ()  #: ISO 3166 codes the story is about
+
+    def __post_init__(self) -> None:
+        if isinstance(self.published, datetime):
+            when = self.published
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=timezone.utc)
+            object.__setattr__(self, "published", when.timestamp())
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterParams:
+    """How the clusterer decides. The defaults are the ones measured in benchmarks/README.md."""
+
+    window_hours: float = 72.0  #: a cluster whose newest story is older than this takes no more
+    df_window_hours: float = 168.0  #: the stories the IDF is counted over
+    same_language: float = 0.3  #: least cosine of a story's words to a cluster's words in its language
+    cross_language: float = 0.5  #: least cosine of a story's keys to a cluster with none of its language
+    prefix: int = 6  #: words are cut to this many letters, a stemmer for every language

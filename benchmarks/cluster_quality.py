@@ -1,6 +1,6 @@
 """Quality of the story clusterer on labelled stories, run as a stream.
 
-    python benchmarks/cluster_quality.py [PATH.jsonl] [--split 0.6] [--no-countries]
+    python benchmarks/cluster_quality.py [PATH.jsonl] [--split 0.6] [--no-countries] [--fit]
 
 PATH defaults to ../shared/corpus/clusters/og2021-dev.jsonl (OG2021, Novak et al. 2024, CC BY-NC-ND 4.0;
 its README gives the format and the scoring). Every story goes through `newsreader.clusters.Clusterer.add`
@@ -8,8 +8,10 @@ in order of publication, with the countries the product's own tagger finds in it
 pipeline would give them). Printed, for all stories and for the first `--split` of the days and the rest:
 - B-cubed precision, recall, F1 and pairwise F1, "mono" (gold = event and language, scored within each
   language) and "multi" (gold = event across languages), and the recall on pairs of different languages;
-- time per story (the clusterer alone: the tagging is done before the clock starts) and the peak of the
-  memory Python allocated while clustering (tracemalloc, in a second run).
+- time per story (the clusterer alone: the tagging is done before the clock starts; wall and CPU time)
+  and the peak of the memory Python allocated while clustering (tracemalloc, in a second run).
+`--fit` fits the weights of newsreader/clusters/decision.py on the first `--split` of the days, prints
+them and scores the clusterer with them.
 """
 
 from __future__ import annotations
@@ -120,6 +122,97 @@ def run(stories: Sequence, params=None) -> list[Hashable]:
     return [clusterer.add(story) for story in stories]
 
 
+def _logistic_fit(xs: list[tuple[float, ...]], ys: list[int], l2: float = 1.0,
+                  rounds: int = 25) -> tuple[float, ...]:
+    """Weights (intercept first) of an L2-regularised logistic regression, by Newton's method."""
+    import math
+
+    rows = [(1.0, *x) for x in xs]
+    d = len(rows[0])
+    w = [0.0] * d
+    for _ in range(rounds):
+        grad = [0.0] * d
+        hess = [[0.0] * d for _ in range(d)]
+        for x, y in zip(rows, ys):
+            z = sum(a * b for a, b in zip(w, x))
+            p = 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+            g, h = p - y, p * (1 - p)
+            for i in range(d):
+                grad[i] += g * x[i]
+                hx = h * x[i]
+                row = hess[i]
+                for j in range(i + 1):
+                    row[j] += hx * x[j]
+        for i in range(d):
+            for j in range(i):
+                hess[j][i] = hess[i][j]
+            if i:
+                grad[i] += l2 * w[i]
+                hess[i][i] += l2
+            hess[i][i] += 1e-9
+        step = _solve(hess, grad)
+        w = [a - b for a, b in zip(w, step)]
+        if max(abs(s) for s in step) < 1e-6:
+            break
+    return tuple(w)
+
+
+def _solve(a: list[list[float]], b: list[float]) -> list[float]:
+    """x with a·x = b, by Gaussian elimination with partial pivoting."""
+    n = len(b)
+    m = [row[:] + [b[i]] for i, row in enumerate(a)]
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(m[r][col]))
+        m[col], m[pivot] = m[pivot], m[col]
+        for r in range(col + 1, n):
+            f = m[r][col] / m[col][col]
+            for c in range(col, n + 1):
+                m[r][c] -= f * m[col][c]
+    x = [0.0] * n
+    for r in range(n - 1, -1, -1):
+        x[r] = (m[r][n] - sum(m[r][c] * x[c] for c in range(r + 1, n))) / m[r][r]
+    return x
+
+
+def fit(rows: Sequence[dict], stories: Sequence, rounds: int = 0,
+        threshold: float = 0.2) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Fit decision.py's two models on these stories (DAgger: the examples of every round are kept).
+
+    Round 0 weighs each story against the clusters the gold labels have built so far (the stream replayed
+    with `restore`); each later round runs the clusterer with the weights of the round before, and weighs
+    each story against the clusters it really finds (a cluster is the story's own when most of its
+    stories are of the story's event). Candidates with next to no evidence are left out."""
+    from newsreader.clusters import Clusterer, ClusterParams, clusterer as clusterer_module, decision
+    from newsreader.clusters.evidence import inputs
+
+    samples: dict[bool, tuple[list, list]] = {True: ([], []), False: ([], [])}
+    weights = decision.SAME_LANGUAGE, decision.OTHER_LANGUAGE
+    for round_ in range(rounds + 1):
+        clusterer_module.probability = lambda ev, w=weights: decision.probability(ev, *w)
+        clusterer = Clusterer(ClusterParams(threshold=threshold))
+        golds: dict[Hashable, Counter] = defaultdict(Counter)
+        for row, story in zip(rows, stories):
+            gold = row["cluster"]
+            for candidate in clusterer.candidates(story):
+                ev = candidate.evidence
+                xs, ys = samples[ev.same_language]
+                xs.append(inputs(ev))
+                if round_:
+                    ys.append(int(golds[candidate.cluster].most_common(1)[0][0] == gold))
+                else:
+                    ys.append(int(candidate.cluster == gold))
+            if round_:
+                golds[clusterer.add(story)][gold] += 1
+            else:
+                clusterer.restore(story, gold)
+        weights = _logistic_fit(*samples[True]), _logistic_fit(*samples[False])
+    clusterer_module.probability = decision.probability
+    for same, (xs, ys) in samples.items():
+        print(f"{'same' if same else 'other'} language: {len(ys)} examples, {sum(ys)} of their own event",
+              file=sys.stderr)
+    return weights
+
+
 def split_by_days(rows: Sequence[dict], share: float) -> tuple[list[int], list[int]]:
     """Row indexes of the first `share` of the calendar days, and of the rest."""
     days = sorted({r["published"][:10] for r in rows})
@@ -141,16 +234,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("path", nargs="?", type=Path, default=DEV_SET)
     parser.add_argument("--split", type=float, default=0.6, help="share of the days in the first part")
     parser.add_argument("--no-countries", action="store_true", help="give the clusterer no country tags")
+    parser.add_argument("--fit", action="store_true", help="fit decision.py's weights on the first part")
     args = parser.parse_args(argv)
     if not args.path.exists():
         print(f"no labelled stories at {args.path}", file=sys.stderr)
         return 1
     rows = load(args.path)
     stories = to_stories(rows, countries=not args.no_countries)
+    head, tail = split_by_days(rows, args.split)
+    if args.fit:
+        from newsreader.clusters import clusterer, decision
 
-    started = time.perf_counter()
+        same, other = fit([rows[i] for i in head], [stories[i] for i in head])
+        print(f"SAME_LANGUAGE = {tuple(round(w, 3) for w in same)}")
+        print(f"OTHER_LANGUAGE = {tuple(round(w, 3) for w in other)}")
+        clusterer.probability = lambda ev: decision.probability(ev, same, other)
+
+    started, cpu = time.perf_counter(), time.process_time()
     predicted = run(stories)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     tracemalloc.start()
     run(stories)
     peak = tracemalloc.get_traced_memory()[1]
@@ -159,11 +261,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{args.path.name}: {len(rows)} stories, {len(set(r['cluster'] for r in rows))} events, "
           f"{len(set(predicted))} clusters found")
     print(_line("all", evaluate(rows, predicted)))
-    head, tail = split_by_days(rows, args.split)
     for name, part in ((f"first {args.split:.0%}", head), (f"last {1 - args.split:.0%}", tail)):
         if part:
             print(_line(name, evaluate([rows[i] for i in part], [predicted[i] for i in part])))
-    print(f"time {elapsed / len(rows) * 1000:.3f} ms a story; peak memory {peak / 2**20:.1f} MiB (tracemalloc)")
+    print(f"time {elapsed / len(rows) * 1000:.3f} ms a story ({cpu / len(rows) * 1000:.3f} ms of CPU); "
+          f"peak memory {peak / 2**20:.1f} MiB (tracemalloc)")
     return 0
 
 

@@ -12,61 +12,20 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
+from .decision import probability
+from .evidence import evidence
 from .frequencies import DocumentFrequencies
-from .model import ClusterId, ClusterParams, ClusterStory
+from .model import Candidate, ClusterId, ClusterParams, ClusterStory
+from .state import KEYS as _KEYS
+from .state import ClusterState, Member, Probe, Vector, unit
 from .text import terms
 
-_KEYS = "*"  # the vocabulary of language-free keys in the document frequencies
 
-Vector = dict[str, float]
-
-
-def _unit(vector: Vector) -> Vector:
-    norm = math.sqrt(sum(w * w for w in vector.values()))
-    return {t: w / norm for t, w in vector.items()} if norm else {}
-
-
-class _Member:
-    """A story inside the window, with what must be taken back out when it leaves."""
-
-    __slots__ = ("cluster", "published", "language", "words", "keys", "df_terms")
-
-    def __init__(self, cluster: ClusterId, published: float, language: str, words: Vector, keys: Vector,
-                 df_terms: tuple[frozenset[str], frozenset[str]]) -> None:
-        self.cluster = cluster
-        self.published = published
-        self.language = language
-        self.words = words
-        self.keys = keys
-        self.df_terms = df_terms
-
-
-class _Cluster:
-    """Sums of its members' unit vectors: words per language, keys over all languages."""
-
-    __slots__ = ("id", "size", "last", "words", "keys", "word_counts", "key_counts", "_norms")
-
-    def __init__(self, cluster_id: ClusterId) -> None:
-        self.id = cluster_id
-        self.size = 0
-        self.last = -math.inf
-        self.words: dict[str, Vector] = {}
-        self.keys: Vector = {}
-        # how many members hold each term: a term leaves the sums (and the index) when this falls to 0
-        self.word_counts: Counter[str] = Counter()
-        self.key_counts: Counter[str] = Counter()
-        self._norms: dict[str, float] = {}
-
-    def norm(self, vocabulary: str) -> float:
-        norm = self._norms.get(vocabulary)
-        if norm is None:
-            vector = self.keys if vocabulary == _KEYS else self.words.get(vocabulary, {})
-            norm = self._norms[vocabulary] = math.sqrt(sum(w * w for w in vector.values()))
-        return norm
-
-    def touch(self, vocabulary: str) -> None:
-        self._norms.pop(vocabulary, None)
-        self._norms.pop(_KEYS, None)
+def _forget(counts: Counter[str], items: frozenset[str]) -> None:
+    for item in items:
+        counts[item] -= 1
+        if not counts[item]:
+            del counts[item]
 
 
 class Clusterer:
@@ -84,17 +43,18 @@ class Clusterer:
         self._df_window = self.params.df_window_hours * 3600.0
         self.clock = -math.inf  #: the latest publication time seen
         self._df = DocumentFrequencies()
-        self._clusters: dict[ClusterId, _Cluster] = {}
+        self._clusters: dict[ClusterId, ClusterState] = {}
         self._word_index: dict[str, set[ClusterId]] = {}  # "lang:word" -> clusters holding it
         self._key_index: dict[str, set[ClusterId]] = {}
-        self._in_clusters: list[tuple[float, int, _Member]] = []  # heaps by publication time
-        self._in_df: list[tuple[float, int, _Member]] = []
+        self._in_clusters: list[tuple[float, int, Member]] = []  # heaps by publication time
+        self._in_df: list[tuple[float, int, Member]] = []
         self._seq = 0
 
     @property
     def horizon(self) -> float:
-        """Seconds of stories before the newest that a restore must replay to rebuild the state exactly."""
-        return max(self._window, self._df_window)
+        """Seconds of stories before the newest that a restore must replay to rebuild the state exactly:
+        the stories of the cluster window, and the document frequencies each of them was weighed with."""
+        return self._window + self._df_window
 
     def __len__(self) -> int:
         """Clusters active in the window."""
@@ -118,9 +78,17 @@ class Clusterer:
         for cluster in self._clusters.values():
             yield cluster.id, cluster.size
 
+    def candidates(self, story: ClusterStory) -> list[Candidate]:
+        """The clusters `add` would weigh for this story, each with its evidence and probability, best
+        first. Changes nothing but the clock (as `add` would)."""
+        probe = self._probe(story)
+        found = [Candidate(cid, ev, probability(ev)) for cid, ev in self._evidence(probe)]
+        found.sort(key=lambda c: (-c.probability, str(c.cluster)))
+        return found
+
     # -- deciding
 
-    def _place(self, story: ClusterStory, cluster_id: ClusterId | None) -> ClusterId:
+    def _probe(self, story: ClusterStory) -> Probe:
         t = story.published
         if t > self.clock:
             self.clock = t
@@ -128,12 +96,16 @@ class Clusterer:
         found = terms(story.title, story.summary, story.language, prefix=self.params.prefix)
         lang = found.language
         words = self._weigh(lang, found.words)
-        keys = self._weigh(_KEYS, found.keys)
+        top = tuple(sorted(words, key=lambda w: (-words[w], w))[:3])
+        return Probe(t, lang, words, self._weigh(_KEYS, found.keys), frozenset(story.countries), found, top)
+
+    def _place(self, story: ClusterStory, cluster_id: ClusterId | None) -> ClusterId:
+        probe = self._probe(story)
+        t, lang, found = probe.published, probe.language, probe.terms
         if cluster_id is None:
-            recent = t >= self.clock - self._window
-            chosen = self._choose(t, lang, words, keys) if recent else None
+            chosen = self._choose(probe) if t >= self.clock - self._window else None
             cluster_id = story.id if chosen is None else chosen
-        member = _Member(cluster_id, t, lang, words, keys,
+        member = Member(story.id, cluster_id, t, lang, probe.words, probe.keys, probe.countries, found.numbers,
                          (frozenset(f"{lang}:{w}" for w in found.words), frozenset(found.keys)))
         self._df.add(lang, member.df_terms[0])
         self._df.add(_KEYS, member.df_terms[1])
@@ -152,45 +124,60 @@ class Clusterer:
         counts = Counter(found)
         prefix = f"{vocabulary}:" if vocabulary != _KEYS else ""
         idf = self._df.idf
-        return _unit({t: (1 + math.log(n)) * idf(vocabulary, prefix + t) for t, n in counts.items()})
+        return unit({t: (1 + math.log(n)) * idf(vocabulary, prefix + t) for t, n in counts.items()})
 
-    def _choose(self, t: float, lang: str, words: Vector, keys: Vector) -> ClusterId | None:
-        p = self.params
-        clusters = self._clusters
+    def _evidence(self, probe: Probe) -> Iterator[tuple[ClusterId, Evidence]]:
+        """Evidence for each active cluster that holds one of the story's rarer terms and is not too far
+        from it. Terms most stories hold ("olympics") find no candidates: they weigh little in a cosine,
+        and looking at every cluster that holds them would cost time proportional to the window."""
+        t, lang, words, keys = probe.published, probe.language, probe.words, probe.keys
+        clusters, rare = self._clusters, self._df.rare
+        most = self.params.index_share
         candidates: set[ClusterId] = set()
         for word in words:
-            candidates.update(self._word_index.get(f"{lang}:{word}", ()))
+            name = f"{lang}:{word}"
+            if rare(lang, name, most):
+                candidates.update(self._word_index.get(name, ()))
         for key in keys:
-            candidates.update(self._key_index.get(key, ()))
-        best: tuple[float, str] | None = None
-        best_id = None
+            if rare(_KEYS, key, most):
+                candidates.update(self._key_index.get(key, ()))
+        least = self.params.least_cosine
         for cid in candidates:
             cluster = clusters[cid]
             if t - cluster.last > self._window:
                 continue
             same = cluster.words.get(lang)
-            if same:
-                score = sum(w * same.get(term, 0.0) for term, w in words.items()) / cluster.norm(lang)
-                threshold = p.same_language
-            else:
-                score = sum(w * cluster.keys.get(k, 0.0) for k, w in keys.items()) / (cluster.norm(_KEYS) or 1)
-                threshold = p.cross_language
-            if score < threshold:
-                continue
-            rank = (score - threshold, str(cid))
-            if best is None or rank > best:
-                best, best_id = rank, cid
+            same_cos = (sum(w * same.get(term, 0.0) for term, w in words.items()) / cluster.norm(lang)
+                        if same else 0.0)
+            key_norm = cluster.norm(_KEYS)
+            key_cos = sum(w * cluster.keys.get(k, 0.0) for k, w in keys.items()) / key_norm if key_norm else 0.0
+            if same_cos >= least or key_cos >= least:
+                yield cid, evidence(probe, cluster, same_cos, key_cos)
+
+    def _choose(self, probe: Probe) -> ClusterId | None:
+        threshold = self.params.threshold
+        best: tuple[float, str] | None = None
+        best_id = None
+        for cid, ev in self._evidence(probe):
+            p = probability(ev)
+            if p >= threshold and (best is None or (p, str(cid)) > best):
+                best, best_id = (p, str(cid)), cid
         return best_id
 
     # -- the window
 
-    def _join(self, member: _Member) -> None:
+    def _join(self, member: Member) -> None:
         cluster = self._clusters.get(member.cluster)
         if cluster is None:
-            cluster = self._clusters[member.cluster] = _Cluster(member.cluster)
+            cluster = self._clusters[member.cluster] = ClusterState(member.cluster)
         cluster.size += 1
+        cluster.first = min(cluster.first, member.published)
         cluster.last = max(cluster.last, member.published)
         lang = member.language
+        cluster.languages[lang] += 1
+        cluster.countries.update(member.countries)
+        cluster.numbers.update(member.numbers)
+        cluster.members.append(member)
         sums = cluster.words.setdefault(lang, {})
         for term, w in member.words.items():
             sums[term] = sums.get(term, 0.0) + w
@@ -205,7 +192,7 @@ class Clusterer:
             cluster.key_counts[key] += 1
         cluster.touch(lang)
 
-    def _leave(self, member: _Member) -> None:
+    def _leave(self, member: Member) -> None:
         cluster = self._clusters[member.cluster]
         cluster.size -= 1
         if not cluster.size:
@@ -215,7 +202,13 @@ class Clusterer:
                 self._unindex(self._key_index, key, cluster.id)
             del self._clusters[cluster.id]
             return
+        cluster.members.remove(member)
         lang = member.language
+        cluster.languages[lang] -= 1
+        if not cluster.languages[lang]:
+            del cluster.languages[lang]
+        _forget(cluster.countries, member.countries)
+        _forget(cluster.numbers, member.numbers)
         sums = cluster.words[lang]
         for term, w in member.words.items():
             name = f"{lang}:{term}"

@@ -35,6 +35,16 @@ class ClusterParams:
 
     window_hours: float = 72.0  #: a cluster whose newest story is older than this takes no more
     df_window_hours: float = 168.0  #: the stories the IDF is counted over
-    same_language: float = 0.3  #: least cosine of a story's words to a cluster's words in its language
-    cross_language: float = 0.5  #: least cosine of a story's keys to a cluster with none of its language
     prefix: int = 6  #: words are cut to this many letters, a stemmer for every language
+    threshold: float = 0.25  #: least probability (decision.py) of joining a cluster
+    index_share: float = 0.05  #: a term held by more of the stories than this finds no candidate clusters
+    least_cosine: float = 0.05  #: a cluster this far from the story, in words and in keys, is not weighed
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A cluster weighed for a story (`Clusterer.candidates`)."""
+
+    cluster: ClusterId
+    evidence: object  #: an `evidence.Evidence`
+    probability: float  #: the decision's chance that the story belongs there

@@ -16,8 +16,10 @@ from .stopwords import ALL_STOPWORDS, STOPWORDS, guess_latin_language
 
 #: a title's trailing " - Outlet" or " | Outlet": the outlet's name would tie its unrelated stories together
 _OUTLET_TAIL = re.compile(r"\s+[-|–—•:]\s+([^-|–—•]{2,40})$")
-_WORD = re.compile(r"\d+|[^\W\d_]+")
-_NUMBER = re.compile(r"^\d+$")
+_WORD = re.compile(r"\d+(?:_\d+)?|[^\W\d_]+")
+_THOUSANDS = re.compile(r"\b\d{1,3}(?:[.,\u202f]\d{3})+\b")
+_DECIMAL = re.compile(r"\b(\d+)[.,](\d+)\b")
+_YEAR = re.compile(r"^(19|20)\d\d$")
 
 #: Russian (and Serbian, Bulgarian, Ukrainian) Cyrillic to Latin, as news agencies spell names
 _CYRILLIC = dict(zip(
@@ -29,8 +31,13 @@ _CYRILLIC = dict(zip(
 # Skeleton rules: spellings of one sound in the scripts we transliterate collapse to one letter.
 _SKELETON_RULES = (
     ("shch", "s"), ("sch", "s"), ("kh", "h"), ("zh", "z"), ("sh", "s"), ("ch", "c"), ("ts", "c"),
-    ("tz", "c"), ("ph", "f"), ("th", "t"), ("ck", "k"), ("q", "k"), ("w", "v"), ("x", "ks"),
+    ("tz", "c"), ("ph", "f"), ("th", "t"), ("ck", "k"), ("q", "k"), ("w", "v"), ("x", "ks"), ("z", "s"),
 )
+#: how French and German write the sounds English writes "sh", "ch", "y": "Pachinian", "Paschinjan"
+_SPELLINGS = {
+    "fr": (("tch", "c"), ("ch", "sh"), ("ou", "u")),
+    "de": (("tsch", "c"), ("sch", "sh"), ("j", "y")),
+}
 _VOWELS = set("aeiouy")
 
 
@@ -88,9 +95,12 @@ def transliterate(word: str) -> str:
     return "".join(_CYRILLIC.get(ch, ch) for ch in word)
 
 
-def skeleton(latin: str) -> str:
-    """A spelling-tolerant key for a Latin word: first letter, then its consonants, doubled letters once.
-    "pashinyan", "pashinian" -> "pshnn"; "aliyev", "aliev" -> "alv"."""
+def skeleton(latin: str, language: str = "en") -> str:
+    """A spelling-tolerant key for a Latin word: its first letter, then its consonants, a run of one
+    consonant (across vowels) once. "pashinyan", "pashinian", "pachinian" (fr) -> "psn"; "aliyev",
+    "aliev" -> "alv"."""
+    for old, new in _SPELLINGS.get(language, ()):
+        latin = latin.replace(old, new)
     for old, new in _SKELETON_RULES:
         latin = latin.replace(old, new)
     out = [latin[0]]
@@ -112,10 +122,21 @@ class Terms:
     language: str  #: the given language, or a guess ("und" when there is none)
     words: tuple[str, ...]  #: stem-like words, repeated as often as they occur (title words twice)
     keys: tuple[str, ...]  #: language-free keys: name skeletons and numbers, each once
+    numbers: frozenset[str]  #: the numbers in the title but years: "12 dead", "rate at 16 percent"
+
+
+def _numbers_as_tokens(text: str) -> str:
+    """One spelling per number: "50,000" and "50.000" -> "50000"; "6,1" and "6.1" -> "6_1"."""
+    text = _THOUSANDS.sub(lambda m: re.sub(r"\D", "", m.group()), text)
+    return _DECIMAL.sub(r"\1_\2", text)
+
+
+def _is_number(token: str) -> bool:
+    return token[0].isdigit()
 
 
 def _word(token: str, language: str, prefix: int) -> str | None:
-    if token.isdigit():
+    if _is_number(token):
         return token
     if language == "ar":
         for p in _ARABIC_PREFIXES:
@@ -127,15 +148,16 @@ def _word(token: str, language: str, prefix: int) -> str | None:
     return token[:prefix]
 
 
-def _key(token: str) -> str | None:
-    if token.isdigit():
+def _key(token: str, language: str) -> str | None:
+    if _is_number(token):
         return "#" + token if len(token) >= 2 else None
     if len(token) < 4 or token in ALL_STOPWORDS:
         return None
     latin = transliterate(token)
     if not latin.isascii() or not latin.isalpha():
         return None
-    return skeleton(latin)
+    key = skeleton(latin, language if latin is token else "ru")
+    return key if len(key) >= 2 else None
 
 
 def terms(title: str, summary: str = "", language: str | None = None, *, prefix: int = 6,
@@ -150,8 +172,9 @@ def terms(title: str, summary: str = "", language: str | None = None, *, prefix:
         language = guess_language(f"{title} {summary}")
     words: list[str] = []
     keys: dict[str, None] = {}
+    numbers: set[str] = set()
     for weight, text in ((2, title), (1, summary)):
-        folded = fold(text)
+        folded = _numbers_as_tokens(fold(text))
         for token in _WORD.findall(folded):
             if _CJK_RUN.fullmatch(token):
                 grams = [token[i:i + 2] for i in range(len(token) - 1)] or [token]
@@ -160,7 +183,9 @@ def terms(title: str, summary: str = "", language: str | None = None, *, prefix:
             word = _word(token, language, prefix)
             if word is not None:
                 words.extend((word,) * weight)
-            key = _key(token)
+            key = _key(token, language)
             if key is not None:
                 keys[key] = None
-    return Terms(language, tuple(words), tuple(keys))
+            if weight == 2 and _is_number(token) and not _YEAR.match(token):
+                numbers.add(token)
+    return Terms(language, tuple(words), tuple(keys), frozenset(numbers))

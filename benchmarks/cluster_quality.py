@@ -175,21 +175,21 @@ def _solve(a: list[list[float]], b: list[float]) -> list[float]:
 
 
 def fit(rows: Sequence[dict], stories: Sequence, rounds: int = 0,
-        threshold: float = 0.2) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        params=None) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Fit decision.py's two models on these stories (DAgger: the examples of every round are kept).
 
     Round 0 weighs each story against the clusters the gold labels have built so far (the stream replayed
     with `restore`); each later round runs the clusterer with the weights of the round before, and weighs
     each story against the clusters it really finds (a cluster is the story's own when most of its
     stories are of the story's event). Candidates with next to no evidence are left out."""
-    from newsreader.clusters import Clusterer, ClusterParams, clusterer as clusterer_module, decision
+    from newsreader.clusters import Clusterer, clusterer as clusterer_module, decision
     from newsreader.clusters.evidence import inputs
 
     samples: dict[bool, tuple[list, list]] = {True: ([], []), False: ([], [])}
     weights = decision.SAME_LANGUAGE, decision.OTHER_LANGUAGE
     for round_ in range(rounds + 1):
         clusterer_module.probability = lambda ev, w=weights: decision.probability(ev, *w)
-        clusterer = Clusterer(ClusterParams(threshold=threshold))
+        clusterer = Clusterer(params)
         golds: dict[Hashable, Counter] = defaultdict(Counter)
         for row, story in zip(rows, stories):
             gold = row["cluster"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from .decision import probability
 from .evidence import evidence
@@ -105,16 +105,11 @@ class Clusterer:
         if cluster_id is None:
             chosen = self._choose(probe) if t >= self.clock - self._window else None
             cluster_id = story.id if chosen is None else chosen
-        member = Member(story.id, cluster_id, t, lang, probe.words, probe.keys, probe.countries, found.numbers,
-                         (frozenset(f"{lang}:{w}" for w in found.words), frozenset(found.keys)))
-        self._df.add(lang, member.df_terms[0])
-        self._df.add(_KEYS, member.df_terms[1])
+        member = Member(story.id, cluster_id, t, lang, probe.words, probe.keys, probe.countries, found.numbers)
         self._seq += 1
-        if t >= self.clock - self._df_window:
+        if t >= self.clock - self._df_window:  # else older than the window: a replay would not count it
+            self._count(member, self._df.add)
             heapq.heappush(self._in_df, (t, self._seq, member))
-        else:  # older than the window: counted and at once forgotten, as a replay would
-            self._df.remove(lang, member.df_terms[0])
-            self._df.remove(_KEYS, member.df_terms[1])
         if t >= self.clock - self._window:
             self._join(member)
             heapq.heappush(self._in_clusters, (t, self._seq, member))
@@ -127,41 +122,46 @@ class Clusterer:
         return unit({t: (1 + math.log(n)) * idf(vocabulary, prefix + t) for t, n in counts.items()})
 
     def _evidence(self, probe: Probe) -> Iterator[tuple[ClusterId, Evidence]]:
-        """Evidence for each active cluster that holds one of the story's rarer terms and is not too far
-        from it. Terms most stories hold ("olympics") find no candidates: they weigh little in a cosine,
-        and looking at every cluster that holds them would cost time proportional to the window."""
-        t, lang, words, keys = probe.published, probe.language, probe.words, probe.keys
-        clusters, rare = self._clusters, self._df.rare
-        most = self.params.index_share
-        candidates: set[ClusterId] = set()
-        for word in words:
-            name = f"{lang}:{word}"
-            if rare(lang, name, most):
-                candidates.update(self._word_index.get(name, ()))
-        for key in keys:
-            if rare(_KEYS, key, most):
-                candidates.update(self._key_index.get(key, ()))
-        least = self.params.least_cosine
-        for cid in candidates:
+        """Evidence for the clusters closest to the story by its distinctive terms.
+
+        A term that more than `most_clusters` active clusters hold ("olympics") finds no candidates: it
+        weighs little in a cosine, and following it would make a story's cost grow with the window's
+        crowd. The distinctive terms' share of the cosines ranks the candidates; the `most_candidates`
+        best are weighed in full."""
+        lang, words, keys = probe.language, probe.words, probe.keys
+        clusters, p = self._clusters, self.params
+        partial: dict[ClusterId, float] = {}
+        for index, weights, prefix in ((self._word_index, words, f"{lang}:"), (self._key_index, keys, "")):
+            for term, w in weights.items():
+                holders = index.get(prefix + term)
+                if not holders or len(holders) > p.most_clusters:
+                    continue
+                for cid in holders:
+                    cluster = clusters[cid]
+                    sums = cluster.words[lang] if prefix else cluster.keys
+                    norm = cluster.norm(lang if prefix else _KEYS)
+                    partial[cid] = partial.get(cid, 0.0) + w * sums[term] / norm
+        best = sorted(partial, key=lambda cid: (-partial[cid], str(cid)))[: p.most_candidates]
+        for cid in best:
             cluster = clusters[cid]
-            if t - cluster.last > self._window:
-                continue
             same = cluster.words.get(lang)
             same_cos = (sum(w * same.get(term, 0.0) for term, w in words.items()) / cluster.norm(lang)
                         if same else 0.0)
             key_norm = cluster.norm(_KEYS)
             key_cos = sum(w * cluster.keys.get(k, 0.0) for k, w in keys.items()) / key_norm if key_norm else 0.0
-            if same_cos >= least or key_cos >= least:
+            if same_cos >= p.least_cosine or key_cos >= p.least_cosine:
                 yield cid, evidence(probe, cluster, same_cos, key_cos)
 
     def _choose(self, probe: Probe) -> ClusterId | None:
-        threshold = self.params.threshold
+        p = self.params
         best: tuple[float, str] | None = None
         best_id = None
         for cid, ev in self._evidence(probe):
-            p = probability(ev)
-            if p >= threshold and (best is None or (p, str(cid)) > best):
-                best, best_id = (p, str(cid)), cid
+            chance = probability(ev)
+            if chance < (p.threshold if ev.same_language else p.other_language_threshold):
+                continue
+            if best is None or (chance, str(cid)) > best:
+                best, best_id = (chance, str(cid)), cid
         return best_id
 
     # -- the window
@@ -180,17 +180,16 @@ class Clusterer:
         cluster.members.append(member)
         sums = cluster.words.setdefault(lang, {})
         for term, w in member.words.items():
-            sums[term] = sums.get(term, 0.0) + w
+            cluster.shift(lang, sums, term, w)
             name = f"{lang}:{term}"
             if not cluster.word_counts[name]:
                 self._word_index.setdefault(name, set()).add(cluster.id)
             cluster.word_counts[name] += 1
         for key, w in member.keys.items():
-            cluster.keys[key] = cluster.keys.get(key, 0.0) + w
+            cluster.shift(_KEYS, cluster.keys, key, w)
             if not cluster.key_counts[key]:
                 self._key_index.setdefault(key, set()).add(cluster.id)
             cluster.key_counts[key] += 1
-        cluster.touch(lang)
 
     def _leave(self, member: Member) -> None:
         cluster = self._clusters[member.cluster]
@@ -213,21 +212,25 @@ class Clusterer:
         for term, w in member.words.items():
             name = f"{lang}:{term}"
             cluster.word_counts[name] -= 1
-            if cluster.word_counts[name]:
-                sums[term] -= w
-            else:
-                del cluster.word_counts[name], sums[term]
+            cluster.shift(lang, sums, term, -w, keep=cluster.word_counts[name] > 0)
+            if not cluster.word_counts[name]:
+                del cluster.word_counts[name]
                 self._unindex(self._word_index, name, cluster.id)
         if not sums:
-            del cluster.words[lang]
+            del cluster.words[lang], cluster.squares[lang]
         for key, w in member.keys.items():
             cluster.key_counts[key] -= 1
-            if cluster.key_counts[key]:
-                cluster.keys[key] -= w
-            else:
-                del cluster.key_counts[key], cluster.keys[key]
+            cluster.shift(_KEYS, cluster.keys, key, -w, keep=cluster.key_counts[key] > 0)
+            if not cluster.key_counts[key]:
+                del cluster.key_counts[key]
                 self._unindex(self._key_index, key, cluster.id)
-        cluster.touch(lang)
+
+    @staticmethod
+    def _count(member: Member, count: Callable[[str, Iterable[str]], None]) -> None:
+        """Add the member's terms to the document frequencies, or take them out."""
+        lang = member.language
+        count(lang, [f"{lang}:{w}" for w in member.words])
+        count(_KEYS, list(member.keys))
 
     @staticmethod
     def _unindex(index: dict[str, set[ClusterId]], term: str, cluster_id: ClusterId) -> None:
@@ -244,6 +247,4 @@ class Clusterer:
         cutoff = self.clock - self._df_window
         heap = self._in_df
         while heap and heap[0][0] < cutoff:
-            member = heapq.heappop(heap)[2]
-            self._df.remove(member.language, member.df_terms[0])
-            self._df.remove(_KEYS, member.df_terms[1])
+            self._count(heapq.heappop(heap)[2], self._df.remove)

@@ -9,8 +9,8 @@ import math
 from .evidence import Evidence, inputs
 
 #: intercept, then one weight per `evidence.inputs`
-SAME_LANGUAGE = (-1.523, 7.208, 2.303, -0.596, 2.148, 1.337, -0.094, -1.993, -0.626, -0.387, -1.014, 0.04, -0.78)
-OTHER_LANGUAGE = (-2.229, 0.0, 4.027, 0.0, 0.0, 4.415, 0.587, -1.827, 0.663, -0.285, -1.047, 0.039, -0.515)
+SAME_LANGUAGE = (-2.158, 7.089, 1.92, -0.119, 0.955, 1.614, -0.034, -1.925, -0.685, -0.333, -1.031, 0.065, -0.335)
+OTHER_LANGUAGE = (-2.682, 0.0, 2.108, 0.0, 0.0, 3.523, 0.698, -1.359, 0.551, -0.211, -1.101, 0.135, 0.096)
 
 
 def probability(ev: Evidence, same: tuple[float, ...] = SAME_LANGUAGE,

@@ -9,9 +9,9 @@ from typing import NamedTuple
 from .state import ClusterState, Probe
 
 #: below this similarity to the whole cluster, its members are not looked at one by one
-_LOOK_CLOSER = 0.08
+_LOOK_CLOSER = 0.15
 #: only the newest members are looked at one by one, so that a story's cost stays bounded
-_NEWEST = 16
+_NEWEST = 8
 
 
 class Evidence(NamedTuple):

@@ -18,14 +18,9 @@ class DocumentFrequencies:
         """Smoothed IDF: a term no earlier story holds weighs the most, one every story holds the least."""
         return math.log((self._docs[vocabulary] + 1) / (self._df[term] + 1)) + 1.0
 
-    def rare(self, vocabulary: str, term: str, most: float, floor: int = 20) -> bool:
-        """Whether at most `floor` stories, or this share of the vocabulary's stories, hold the term."""
-        df = self._df[term]
-        return df <= floor or df <= most * self._docs[vocabulary]
-
     def add(self, vocabulary: str, terms: Iterable[str]) -> None:
         self._docs[vocabulary] += 1
-        self._df.update(terms)
+        self._df.update(list(terms))  # a mapping would add its values
 
     def remove(self, vocabulary: str, terms: Iterable[str]) -> None:
         self._docs[vocabulary] -= 1

@@ -36,8 +36,10 @@ class ClusterParams:
     window_hours: float = 72.0  #: a cluster whose newest story is older than this takes no more
     df_window_hours: float = 168.0  #: the stories the IDF is counted over
     prefix: int = 6  #: words are cut to this many letters, a stemmer for every language
-    threshold: float = 0.25  #: least probability (decision.py) of joining a cluster
-    index_share: float = 0.05  #: a term held by more of the stories than this finds no candidate clusters
+    threshold: float = 0.3  #: least probability (decision.py) of joining a cluster with the story's language
+    other_language_threshold: float = 0.15  #: least probability of joining a cluster with none of it
+    most_clusters: int = 40  #: a term more active clusters than this hold finds no candidates
+    most_candidates: int = 8  #: clusters weighed in full for one story, the closest by distinctive terms
     least_cosine: float = 0.05  #: a cluster this far from the story, in words and in keys, is not weighed
 
 

@@ -45,7 +45,6 @@ class Member:
     keys: Vector
     countries: frozenset[str]
     numbers: frozenset[str]
-    df_terms: tuple[frozenset[str], frozenset[str]]  #: what it added to the document frequencies
 
 
 class ClusterState:
@@ -53,7 +52,7 @@ class ClusterState:
     counts of its members by language and by country."""
 
     __slots__ = ("id", "size", "first", "last", "words", "keys", "word_counts", "key_counts", "languages",
-                 "countries", "numbers", "members", "_norms")
+                 "countries", "numbers", "members", "squares")
 
     def __init__(self, cluster_id: ClusterId) -> None:
         self.id = cluster_id
@@ -69,15 +68,20 @@ class ClusterState:
         self.countries: Counter[str] = Counter()
         self.numbers: Counter[str] = Counter()
         self.members: list[Member] = []  #: oldest first
-        self._norms: dict[str, float] = {}
+        #: the squared norm of each sum, kept up to date term by term: recounting a large cluster's
+        #: vocabulary at every story would make the cost grow with the cluster
+        self.squares: dict[str, float] = {}
 
     def norm(self, vocabulary: str) -> float:
-        norm = self._norms.get(vocabulary)
-        if norm is None:
-            vector = self.keys if vocabulary == KEYS else self.words.get(vocabulary, {})
-            norm = self._norms[vocabulary] = math.sqrt(sum(w * w for w in vector.values()))
-        return norm
+        return math.sqrt(max(0.0, self.squares.get(vocabulary, 0.0)))
 
-    def touch(self, vocabulary: str) -> None:
-        self._norms.pop(vocabulary, None)
-        self._norms.pop(KEYS, None)
+    def shift(self, vocabulary: str, sums: Vector, term: str, delta: float, keep: bool = True) -> None:
+        """Add delta to one term of a sum (dropping the term when `keep` is false), and to its norm."""
+        old = sums.get(term, 0.0)
+        new = old + delta
+        if keep:
+            sums[term] = new
+        else:
+            del sums[term]
+            new = 0.0
+        self.squares[vocabulary] = self.squares.get(vocabulary, 0.0) + new * new - old * old

@@ -2,12 +2,20 @@
 
     from newsreader.clusters import Clusterer, ClusterStory
     clusterer = Clusterer()
-    for story, cluster_id in stored_last_days:      # oldest first: warm up from the cache
+    # start-up: the stories published in the last `clusterer.horizon` seconds before the newest one, with
+    # the cluster ids stored for them, oldest first (ties by id)
+    for story, cluster_id in stored:
         clusterer.restore(story, cluster_id)
+    # fetch: each new story, oldest first
     cluster_id = clusterer.add(ClusterStory(id=..., title=..., published=..., language=..., countries=...))
+
+A cluster's id is the id of the story that started it, so a story alone has its own id, and ids need no
+counter of their own. `add` decides once: a story's cluster never changes afterwards. The clusterer's
+state depends only on the stories of the horizon and the clusters they were put in, so replaying them with
+`restore` (or `add`, to rebuild from nothing as `recluster` would) gives the clusterer that was stopped.
 """
 
 from .clusterer import Clusterer
-from .model import ClusterId, ClusterParams, ClusterStory
+from .model import Candidate, ClusterId, ClusterParams, ClusterStory
 
-__all__ = ["ClusterId", "ClusterParams", "ClusterStory", "Clusterer"]
+__all__ = ["Candidate", "ClusterId", "ClusterParams", "ClusterStory", "Clusterer"]

@@ -130,17 +130,20 @@ class Clusterer:
         best are weighed in full."""
         lang, words, keys = probe.language, probe.words, probe.keys
         clusters, p = self._clusters, self.params
-        partial: dict[ClusterId, float] = {}
-        for index, weights, prefix in ((self._word_index, words, f"{lang}:"), (self._key_index, keys, "")):
+        by_words: dict[ClusterId, float] = {}
+        by_keys: dict[ClusterId, float] = {}
+        for index, weights, prefix, dots in ((self._word_index, words, f"{lang}:", by_words),
+                                             (self._key_index, keys, "", by_keys)):
             for term, w in weights.items():
                 holders = index.get(prefix + term)
                 if not holders or len(holders) > p.most_clusters:
                     continue
                 for cid in holders:
                     cluster = clusters[cid]
-                    sums = cluster.words[lang] if prefix else cluster.keys
-                    norm = cluster.norm(lang if prefix else _KEYS)
-                    partial[cid] = partial.get(cid, 0.0) + w * sums[term] / norm
+                    dots[cid] = dots.get(cid, 0.0) + w * (cluster.words[lang] if prefix else cluster.keys)[term]
+        partial = {cid: dot / clusters[cid].norm(lang) for cid, dot in by_words.items()}
+        for cid, dot in by_keys.items():
+            partial[cid] = partial.get(cid, 0.0) + dot / clusters[cid].norm(_KEYS)
         best = sorted(partial, key=lambda cid: (-partial[cid], str(cid)))[: p.most_candidates]
         for cid in best:
             cluster = clusters[cid]

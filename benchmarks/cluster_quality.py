@@ -1,6 +1,6 @@
 """Quality of the story clusterer on labelled stories, run as a stream.
 
-    python benchmarks/cluster_quality.py [PATH.jsonl] [--split 0.6] [--no-countries] [--fit]
+    python benchmarks/cluster_quality.py [PATH.jsonl] [--split 0.6] [--no-countries] [--no-languages] [--fit]
 
 PATH defaults to ../shared/corpus/clusters/og2021-dev.jsonl (OG2021, Novak et al. 2024, CC BY-NC-ND 4.0;
 its README gives the format and the scoring). Every story goes through `newsreader.clusters.Clusterer.add`
@@ -95,7 +95,7 @@ def load(path: Path) -> list[dict]:
     return rows
 
 
-def to_stories(rows: Sequence[dict], countries: bool = True) -> list:
+def to_stories(rows: Sequence[dict], countries: bool = True, languages: bool = True) -> list:
     from newsreader.clusters import ClusterStory
 
     tag = None
@@ -107,7 +107,8 @@ def to_stories(rows: Sequence[dict], countries: bool = True) -> list:
     for r in rows:
         found = tuple(tag(r["title"], r.get("text") or "").countries) if tag else ()
         stories.append(ClusterStory(
-            id=r["id"], title=r["title"], summary=r.get("text") or "", language=r.get("lang"),
+            id=r["id"], title=r["title"], summary=r.get("text") or "",
+            language=r.get("lang") if languages else None,
             published=datetime.fromisoformat(r["published"].replace("Z", "+00:00")),
             feed=r.get("source"), countries=found,
         ))
@@ -234,13 +235,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("path", nargs="?", type=Path, default=DEV_SET)
     parser.add_argument("--split", type=float, default=0.6, help="share of the days in the first part")
     parser.add_argument("--no-countries", action="store_true", help="give the clusterer no country tags")
+    parser.add_argument("--no-languages", action="store_true", help="let the clusterer guess the languages")
     parser.add_argument("--fit", action="store_true", help="fit decision.py's weights on the first part")
     args = parser.parse_args(argv)
     if not args.path.exists():
         print(f"no labelled stories at {args.path}", file=sys.stderr)
         return 1
     rows = load(args.path)
-    stories = to_stories(rows, countries=not args.no_countries)
+    stories = to_stories(rows, countries=not args.no_countries, languages=not args.no_languages)
     head, tail = split_by_days(rows, args.split)
     if args.fit:
         from newsreader.clusters import clusterer, decision

@@ -21,12 +21,13 @@ def story(id_, title, hours=0.0, language="en", countries=(), summary=""):
                         language=language, countries=tuple(countries))
 
 
+TALKS = ("RU", "AM", "AZ")
 SOCHI = [
-    story(1, "Putin hosts Pashinyan and Aliyev in Sochi for talks on Nagorno-Karabakh", 0, "en", ("RU", "AM", "AZ")),
-    story(2, "Putin to host Armenian and Azerbaijani leaders Pashinyan, Aliyev in Sochi", 0.5, "en", ("RU", "AM", "AZ")),
-    story(3, "Poutine reçoit Pachinian et Aliev à Sotchi pour parler du Haut-Karabakh", 1.0, "fr", ("RU", "AM", "AZ")),
-    story(4, "Putin empfängt Paschinjan und Alijew in Sotschi", 1.5, "de", ("RU", "AM", "AZ")),
-    story(5, "Путин принял Пашиняна и Алиева в Сочи", 2.0, "ru", ("RU", "AM", "AZ")),
+    story(1, "Putin hosts Pashinyan and Aliyev in Sochi for talks on Nagorno-Karabakh", 0, "en", TALKS),
+    story(2, "Putin to host Armenian and Azerbaijani leaders Pashinyan, Aliyev in Sochi", 0.5, "en", TALKS),
+    story(3, "Poutine reçoit Pachinian et Aliev à Sotchi pour parler du Haut-Karabakh", 1.0, "fr", TALKS),
+    story(4, "Putin empfängt Paschinjan und Alijew in Sotschi", 1.5, "de", TALKS),
+    story(5, "Путин принял Пашиняна и Алиева в Сочи", 2.0, "ru", TALKS),
 ]
 
 # Background: other events of the same days, some in the same countries.
@@ -213,6 +214,8 @@ def test_outlet_names_are_cut_from_titles():
     ("O presidente diz que não vai concorrer de novo", "pt"),
     ("El presidente dice que no se presentará de nuevo", "es"),
     ("Le président dit qu'il ne se représentera pas", "fr"),
+    ("JO de Tokyo : le génie slovène Luka Doncic s'offre un record", "fr"),
+    ("Os medalhistas do Brasil na Olimpíada de Tóquio", "pt"),
     ("Der Präsident sagt, er werde nicht mehr antreten", "de"),
     ("Predsednik pravi, da ne bo več kandidiral", "sl"),
     ("Президент заявил, что не будет баллотироваться", "ru"),

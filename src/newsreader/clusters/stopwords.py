@@ -3,8 +3,6 @@ for Latin-script text from them. Short lists on purpose: the IDF weighs down the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from .folding import fold
 
 _WORDS = {
@@ -12,7 +10,7 @@ _WORDS = {
         it its this that these those he she they them his her their we our you your i not no new after before
         over under into out up down about than then there here who what when where why how will would can
         could may might has have had do does did just more most very also all any some says said say vs via
-        amid among against off""",
+        amid among against off s t""",
     "pt": """o a os as um uma uns umas de do da dos das em no na nos nas por pelo pela pelos pelas para com sem
         e ou mas que se ao aos à às é são foi foram ser ter tem têm está estão como mais menos muito já não
         sim seu sua seus suas ele ela eles elas este esta isso isto esse essa entre sobre após até diz
@@ -48,12 +46,21 @@ ALL_STOPWORDS: frozenset[str] = frozenset().union(*STOPWORDS.values())
 _LATIN = ("en", "pt", "es", "fr", "de", "sl")
 
 
-def guess_latin_language(folded_words: Iterable[str]) -> str:
-    """The Latin-script language whose stopwords the words use most: "und" when none is used."""
-    words = list(folded_words)
-    best, best_hits = "und", 0
+#: letters that, among these languages, only one writes
+_LETTERS = {"fr": "èêëçœî", "pt": "ãõ", "es": "ñ¿¡", "de": "ßäöü", "sl": "čšž"}
+
+
+def guess_latin_language(text: str) -> str:
+    """The Latin-script language whose stopwords (and letters of its own) the text uses most: "und" when
+    it uses none. A tie goes to the language with more stopwords of its own."""
+    words = fold(text).split()
+    lowered = text.casefold()
+    best, best_score = "und", (0, 0)
     for lang in _LATIN:
-        hits = sum(1 for w in words if w in STOPWORDS[lang])
-        if hits > best_hits:
-            best, best_hits = lang, hits
+        hits = [w for w in words if w in STOPWORDS[lang]]
+        own = sum(1 for w in hits if not any(w in STOPWORDS[o] for o in _LATIN if o != lang))
+        own += sum(1 for ch in _LETTERS.get(lang, "") if ch in lowered)
+        score = (len(hits) + own, own)
+        if score > best_score:
+            best, best_score = lang, score
     return best

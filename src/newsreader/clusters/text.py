@@ -84,7 +84,7 @@ def guess_language(text: str) -> str:
     if script == "cjk":
         return "zh"
     if script == "latin":
-        return guess_latin_language(_WORD.findall(fold(text)))
+        return guess_latin_language(" ".join(_WORD.findall(text)))
     return "und"
 
 

@@ -1,0 +1,11 @@
+"""Case and accent folding, shared by the stopword lists and the tokenizer."""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Tóquio" -> "toquio" (Cyrillic й -> и, Arabic vowel marks go too)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

@@ -5,14 +5,14 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from newsreader.clusters import Clusterer, ClusterParams, ClusterStory
 from newsreader.clusters.text import guess_language, skeleton, strip_outlet, terms
 
-T0 = datetime(2024, 6, 7, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 6, 7, 8, 0, tzinfo=UTC)
 HOUR = 3600.0
 
 
@@ -119,8 +119,8 @@ def test_a_restart_that_restores_the_window_continues_as_if_never_stopped():
 
 
 def test_same_clusters_whatever_the_hash_seed():
-    code = ("import sys; sys.path.insert(0, %r); from test_clusters import stream, run; "
-            "print(sorted(run(stream(300)).items()))") % str(__import__("pathlib").Path(__file__).parent)
+    code = ("import sys; sys.path.insert(0, {!r}); from test_clusters import stream, run; "
+            "print(sorted(run(stream(300)).items()))").format(str(__import__("pathlib").Path(__file__).parent))
     outputs = {
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                        env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout

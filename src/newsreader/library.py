@@ -71,6 +71,7 @@ from newsreader.store import Retention, Store
 if TYPE_CHECKING:
     from newsreader.config.edit import AddResult
     from newsreader.config.opml import ImportResult
+    from newsreader.geo import Explanation
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +247,28 @@ class Library:
             if on_batch is not None:
                 on_batch(len(batch))
         return changed
+
+    def explain(self, story_id: int) -> tuple[Explanation, str | None] | None:
+        """Why a story has its countries: the tagger's reading, as data, and the feed's home it used."""
+        from newsreader.geo import get_tagger
+        from newsreader.tagging import explain_story, home_of
+
+        texts = self.store.story_texts([story_id])
+        if not texts:
+            return None
+        story = texts[0]
+        feed = next((f for f in self.config.feeds if f.url == story.feed_url), None)
+        home = home_of(story.feed_url, feed)
+        explanation = explain_story(get_tagger(), title=story.title, summary=story.summary, text=story.text,
+                                    text_source=story.text_source, link=story.link, categories=story.categories,
+                                    pinned=feed.countries if feed else (), home=home)
+        return explanation, home
+
+    def home_of(self, feed: FeedConfig) -> tuple[str | None, bool]:
+        """A feed's home country, and whether it was inferred (from its address) rather than set."""
+        from newsreader.tagging import home_of
+
+        return home_of(feed.url, feed), not feed.home
 
     def vacuum(self) -> Vacuumed:
         """Apply retention now and compact the cache."""

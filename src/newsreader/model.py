@@ -298,4 +298,6 @@ class RefreshSummary:
             articles = f"; articles: {self.articles_extracted} extracted, {self.articles_failed} failed"
         feeds = f"{len(self.outcomes)} feed" + ("" if len(self.outcomes) == 1 else "s")
         stories = f"{self.new} new stor" + ("y" if self.new == 1 else "ies")
-        return f"{feeds}: " + ", ".join(parts) + f"; {stories}{articles} ({self.seconds:.1f} s)"
+        # Never silent: a feed the lxml reader handed over to feedparser is read more slowly, by other code.
+        fallback = f"; {self.by_feedparser} read by feedparser" if self.by_feedparser else ""
+        return f"{feeds}: " + ", ".join(parts) + f"; {stories}{articles}{fallback} ({self.seconds:.1f} s)"

@@ -12,7 +12,7 @@ from newsreader.model import StoryTags, StoryText
 
 if TYPE_CHECKING:
     from newsreader.config.types import FeedConfig
-    from newsreader.geo import Tagger, Tags
+    from newsreader.geo import Explanation, Tagger, Tags
 
 #: An article's lede: its first paragraph of prose, at least this long (shorter ones are bylines, datelines).
 LEDE_MIN_CHARS = 80
@@ -26,11 +26,32 @@ def tag_story(tagger: Tagger, *, title: str, summary: str, text: str, text_sourc
     The feed's summary is the lead and its content the body. An extracted article's lede names who the story
     is about as a feed's summary does, so it weighs as the lead too.
     """
+    lead, body = _lead_and_body(summary, text, text_source)
+    return tagger.tag(title, lead, body, link=link, categories=tuple(categories), pinned=tuple(pinned), home=home)
+
+
+def home_of(feed_url: str, feed: FeedConfig | None) -> str | None:
+    """The feed's home country: as feeds.toml says, else as its address says (geo.infer_home)."""
+    if feed is not None and feed.home:
+        return feed.home
+    from newsreader.geo import infer_home
+
+    return infer_home(feed_url, None)
+
+
+def explain_story(tagger: Tagger, *, title: str, summary: str, text: str, text_source: str, link: str | None,
+                  categories: Sequence[str], pinned: Sequence[str] = (), home: str | None = None) -> Explanation:
+    """Why the story has the tags `tag_story` gives it: the same reading, as data."""
+    lead, body = _lead_and_body(summary, text, text_source)
+    return tagger.explain(title, lead, body, link=link, categories=tuple(categories), pinned=tuple(pinned), home=home)
+
+
+def _lead_and_body(summary: str, text: str, text_source: str) -> tuple[str, str]:
     lead, body = summary, text if text != summary else ""
     if text_source == "article":
         lede, body = article_lede(text)
         lead = f"{summary}\n\n{lede}" if summary and lede else summary or lede
-    return tagger.tag(title, lead, body, link=link, categories=tuple(categories), pinned=tuple(pinned), home=home)
+    return lead, body
 
 
 def article_lede(markdown: str) -> tuple[str, str]:
@@ -52,6 +73,6 @@ def retag(tagger: Tagger, stories: Iterable[StoryText], feeds: Mapping[str, Feed
         feed = feeds.get(story.feed_url)
         tags = tag_story(tagger, title=story.title, summary=story.summary, text=story.text,
                          text_source=story.text_source, link=story.link, categories=story.categories,
-                         pinned=feed.countries if feed else (), home=feed.home if feed else None)
+                         pinned=feed.countries if feed else (), home=home_of(story.feed_url, feed))
         updates.append(StoryTags(story.id, tags.countries, tags.mentions, tags.regions))
     return updates

@@ -132,6 +132,11 @@ def _fetch(context: Context, feeds: list, stop: threading.Event) -> RefreshSumma
 # -- feeds ----------------------------------------------------------------------------------------------
 
 
+def _feeds_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="also each feed's address and home country (set, or inferred from its address)")
+
+
 def cmd_feeds(context: Context) -> int:
     library, console = context.library, context.console
     config = library.config
@@ -167,6 +172,11 @@ def cmd_feeds(context: Context) -> int:
             row.append(_article_summary(articles.get(url, {})))
         table.add_row(*row)
     console.print(table)
+    if context.args.verbose:
+        for feed_config in config.feeds:
+            home, inferred = library.home_of(feed_config)
+            where = f"home {home}" + (" (inferred)" if inferred else "") if home else "no home"
+            say(console, Text(f"  {safe_line(feed_config.name)}: {safe_line(feed_config.url)} · {where}", style="dim"))
     return EXIT_OK
 
 
@@ -217,7 +227,7 @@ def cmd_vacuum(context: Context) -> int:
 
 COMMANDS = (
     Command("fetch", "fetch every feed into the cache", cmd_fetch, _fetch_arguments),
-    Command("feeds", "each feed with its story count, last success and last error", cmd_feeds),
+    Command("feeds", "each feed with its story count, last success and last error", cmd_feeds, _feeds_arguments),
     Command("retag", "re-tag every cached story with countries and regions", cmd_retag),
     Command("vacuum", "apply retention now and compact the cache; report what was freed", cmd_vacuum),
 )

@@ -101,6 +101,8 @@ def cmd_list(context: Context) -> int:
 def _show_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("id", type=int)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--why", action="store_true",
+                        help="which words made each country, and why it ranks where it does")
 
 
 def cmd_show(context: Context) -> int:
@@ -110,6 +112,8 @@ def cmd_show(context: Context) -> int:
     story = context.library.story(args.id)
     if story is None:
         raise UsageError(f"no story with id {args.id}")
+    if args.why:
+        return _why(context, story)
     if args.json:
         print(json.dumps(story_json(story, full=True), ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -144,6 +148,40 @@ def cmd_show(context: Context) -> int:
     lines.append(Text(body))
     for line in lines:
         console.print(line, soft_wrap=not console.is_terminal)
+    return EXIT_OK
+
+
+def _why(context: Context, story: Story) -> int:
+    """`show ID --why`: each country, the words that made it, where they stood, and why it ranks there."""
+    from newsreader.library import country_name
+
+    found = context.library.explain(story.id)
+    if found is None:
+        raise UsageError(f"no story with id {story.id}")
+    explanation, home = found
+    console = context.console
+    say(console, Text(safe_line(story.title), style="bold"))
+    feed = context.library.find_feed(story.feed)
+    inferred = feed is not None and not feed.home and home is not None
+    say(console, Text(f"{safe_line(story.feed)} · home {home or 'none'}" + (" (inferred from its address)" if inferred else ""),
+                      style="dim"))
+    if not explanation.countries:
+        say(console, "No country: the story names no place the tagger knows.")
+    for item in explanation.countries:
+        kind = "about" if item.central else "mentions"
+        line = Text.assemble((f"{item.rank}. {country_name(item.code)} ({item.code})", "bold"),
+                             f"  {kind}, score {item.score:.2f}")
+        if item.why:
+            line.append(f": {safe_line(item.why)}", style="dim")
+        say(console, line)
+        for evidence in item.evidence:
+            say(console, Text(f"     {safe_line(evidence.text)!r} in the {evidence.zone}, read as {evidence.reading}, "
+                              f"+{evidence.gain:.2f}", style="dim"))
+    if explanation.threshold:
+        say(console, Text(f"A country needs {explanation.threshold:.2f} to count as what the story is about.", style="dim"))
+    for ignored in explanation.ignored[:12]:
+        say(console, Text(f"  set aside: {safe_line(ignored.text)!r} in the {ignored.zone}: {safe_line(ignored.reason)}",
+                          style="dim"))
     return EXIT_OK
 
 

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 
 from .decision import probability
-from .evidence import evidence
+from .evidence import Evidence, evidence
 from .frequencies import DocumentFrequencies
 from .model import Candidate, ClusterId, ClusterParams, ClusterStory
 from .state import KEYS as _KEYS

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 #: a cluster's id: the id of the story that started it
 ClusterId = int | str
@@ -25,7 +25,7 @@ class ClusterStory:
         if isinstance(self.published, datetime):
             when = self.published
             if when.tzinfo is None:
-                when = when.replace(tzinfo=timezone.utc)
+                when = when.replace(tzinfo=UTC)
             object.__setattr__(self, "published", when.timestamp())
 
 

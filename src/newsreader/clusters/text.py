@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
 from .folding import fold
 from .stopwords import ALL_STOPWORDS, STOPWORDS, guess_latin_language
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urljoin
 from xml.sax.expatreader import ExpatParser
@@ -131,6 +131,10 @@ def parse_feed(body: bytes, options: ParseOptions) -> ParsedFeed:
         raise ParseError(f"not a feed: {detail}")
 
     tagger = _tagger() if options.tag else None
+    if tagger is not None and options.home is None:
+        # Most feeds say no home: the outlet's address (.co.uk, a known outlet) or its language says it.
+        language = (parsed.get("feed") or {}).get("language")
+        options = replace(options, home=_infer_home(options.url, language if isinstance(language, str) else None))
     entries: list[ParsedEntry] = []
     seen: set[str] = set()
     for raw in entries_raw:
@@ -224,6 +228,12 @@ def _tagger() -> Any:
     from newsreader.geo import get_tagger
 
     return get_tagger()
+
+
+def _infer_home(url: str, language: str | None) -> str | None:
+    from newsreader.geo import infer_home
+
+    return infer_home(url, language)
 
 
 def _warm_up() -> None:

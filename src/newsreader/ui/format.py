@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len, set_cell_size
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from newsreader.library import Explanation
 
 #: The story list's date column: every short_when fits it, so the columns after it line up.
 SHORT_WHEN_WIDTH = 6
@@ -43,6 +48,29 @@ def fit(text: str, width: int) -> str:
     if cell_len(text) <= width:
         return set_cell_size(text, width)
     return set_cell_size(text, width - 1) + "…"
+
+
+def why_text(explanation: Explanation, home: str | None) -> Text:
+    """The tagger's reading of a story, for a person: each country, the words that made it, and why."""
+    from newsreader.library import country_name
+    from newsreader.text.sanitize import safe_line
+
+    text = Text("Why these countries", style="bold")
+    text.append(f"  (home {home or 'none'})\n", style="dim")
+    if not explanation.countries:
+        text.append("The story names no place the tagger knows.\n", style="dim")
+    for item in explanation.countries:
+        text.append(f"{item.rank}. {country_name(item.code)} ", style="bold")
+        text.append(f"{'about' if item.central else 'mentions'} · {item.score:.2f}", style="dim")
+        if item.why:
+            text.append(f" · {safe_line(item.why)}", style="dim")
+        text.append("\n")
+        for evidence in item.evidence[:8]:
+            text.append(f"   {safe_line(evidence.text)} ", style="")
+            text.append(f"({evidence.zone}, {evidence.reading}, +{evidence.gain:.2f})\n", style="dim")
+    for ignored in explanation.ignored[:6]:
+        text.append(f"set aside: {safe_line(ignored.text)} ({safe_line(ignored.reason)})\n", style="dim italic")
+    return text
 
 
 def count(number: int, thing: str) -> str:

@@ -90,6 +90,8 @@ KEY_ACTIONS: tuple[KeyAction, ...] = (
               footer=False),
     KeyAction("story.links", "l", "pick_link", "Links", "Pick a link in the article text to open", "screen",
               footer=False, opens=True),
+    KeyAction("story.why", "w", "why", "Why here", "Why the story is under its countries: the words that put it there",
+              footer=False),
     KeyAction("view.sidebar", "b", "toggle_sidebar", "Sidebar", "Show or hide the filter pane", footer=False),
     KeyAction("feeds.refresh", "r", "refresh", "Refresh", "Fetch every feed now"),
     KeyAction("feeds.add", "a", "add_feed", "Add feed", "Add a feed: its URL or any page of its site", footer=False,

@@ -48,7 +48,7 @@ SIDEBAR_MIN_WIDTH = 100
 #: What the keys may do in the reading view (see check_action).
 READING_ACTIONS = frozenset({
     "quit", "help", "page", "next_unread", "previous_unread", "next_story", "previous_story", "toggle_read",
-    "toggle_star", "open_link", "copy_link", "pick_link", "refresh", "drop_filter",
+    "toggle_star", "open_link", "copy_link", "pick_link", "refresh", "drop_filter", "why",
 })
 #: Search follows typing at once, but a burst of keys (a paste, key repeat) becomes one query.
 SEARCH_DELAY = 0.01

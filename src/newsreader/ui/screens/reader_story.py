@@ -8,7 +8,7 @@ from textual import on, work
 
 from newsreader.library import StoreError, StoryFilter, country_name
 from newsreader.text.sanitize import safe_line
-from newsreader.ui.format import stories
+from newsreader.ui.format import stories, why_text
 from newsreader.ui.screens.confirm import ConfirmScreen
 from newsreader.ui.screens.reader_base import ReaderBase, if_given, replace_story
 from newsreader.ui.system import copy_with_tool, open_in_browser, osc52_note
@@ -30,6 +30,21 @@ class StoryActions(ReaderBase):
         self.story_list.update_header(story.id, starred=starred)
         self.article.show_story(replace_story(story, starred=starred))
         self._save_flag(self.library.mark_starred, story.id, starred)
+
+    def action_why(self) -> None:
+        if (story := self._current_story()) is None:
+            return
+        if self.article.showing_why:
+            self.article.show_why(None)
+            return
+        self._explain(story.id)
+
+    @work(exclusive=True, group="why", exit_on_error=False)
+    async def _explain(self, story_id: int) -> None:
+        found = await self.queries.run("story", self.library.explain, story_id)
+        if found is None or self.article.story is None or self.article.story.id != story_id:
+            return
+        self.article.show_why(why_text(*found))
 
     def action_open_link(self) -> None:
         if (story := self._current_story()) is None:

@@ -97,6 +97,9 @@ class ArticleView(VerticalScroll, can_focus=True, inherit_bindings=False):
         # the Markdown view is mounted here when the first full article is shown
         yield Static(id="article-body")
         yield Static(id="article-links")
+        why = Static(id="article-why")
+        why.display = False
+        yield why
 
     def show_message(self, *lines: str) -> None:
         self.story = None
@@ -105,8 +108,22 @@ class ArticleView(VerticalScroll, can_focus=True, inherit_bindings=False):
         self._set_body(None, None)
         self.query_one("#article-links", Static).display = False
 
+    def show_why(self, why: Text | None) -> None:
+        """Why the story has its countries (w), under its text; None puts it away."""
+        box = self.query_one("#article-why", Static)
+        box.display = why is not None
+        box.update(why or "")
+        if why is not None:
+            self.scroll_to_widget(box, animate=False, top=True)
+
+    @property
+    def showing_why(self) -> bool:
+        return bool(self.query_one("#article-why", Static).display)
+
     def show_story(self, story: Story) -> None:
         changed = self.story is None or self.story.id != story.id
+        if changed:
+            self.show_why(None)
         self.story = story
         self.query_one("#article-head", Static).update(self._head(story))
         article = story.text_source == "article" and bool(story.text)

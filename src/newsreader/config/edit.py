@@ -19,7 +19,7 @@ import tomlkit
 import tomlkit.exceptions
 from tomlkit.items import AoT, Array, Whitespace
 
-from newsreader.config.load import parse_config
+from newsreader.config.load import MAX_CONFIG_BYTES, Unreadable, parse_config, read_regular_file
 from newsreader.config.locations import CONFIG_FILENAME, config_directory, find_config
 from newsreader.config.types import Config, FeedConfig
 from newsreader.errors import AlreadySubscribed, ConfigError, FeedListError, NoSuchFeed
@@ -123,11 +123,11 @@ class _File:
 def _read(path: Path) -> _File:
     real = Path(os.path.realpath(path))
     try:
-        raw = real.read_bytes()
-    except FileNotFoundError:
-        return _File(real, "", Config(path=str(path)), exists=False)
-    except OSError as error:
-        raise FeedListError(f"{path}: cannot read: {error.strerror or error}") from None
+        raw = read_regular_file(real, MAX_CONFIG_BYTES)
+    except Unreadable as error:
+        if error.missing:
+            return _File(real, "", Config(path=str(path)), exists=False)
+        raise FeedListError(f"{path}: {error}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -197,7 +197,7 @@ def _append_feeds(text: str, feeds: Sequence[FeedConfig], path: Path) -> str:
         text += "\n"
     try:
         document = tomlkit.parse(text) if text else tomlkit.document()
-    except tomlkit.exceptions.ParseError as error:  # tomllib accepted it, so this is a tomlkit limitation
+    except (tomlkit.exceptions.ParseError, RecursionError) as error:  # tomllib accepted it: a tomlkit limitation
         raise FeedListError(f"{path}: cannot edit this file safely ({error}); add the feed by hand") from None
     if not text:
         for line in NEW_FILE_HEADER.splitlines():
@@ -330,7 +330,7 @@ def _remove_by_lines(text: str, index: int) -> str | None:
 def _remove_by_tomlkit(text: str, index: int, path: Path) -> str:
     try:
         document = tomlkit.parse(text)
-    except tomlkit.exceptions.ParseError as error:
+    except (tomlkit.exceptions.ParseError, RecursionError) as error:
         raise FeedListError(f"{path}: cannot edit this file safely ({error}); remove the feed by hand") from None
     del document["feeds"][index]
     return tomlkit.dumps(document)

@@ -1,9 +1,15 @@
-"""feeds.toml: load and validate, with errors that name the file and line."""
+"""feeds.toml: load and validate, with errors that name the file and line.
+
+Whatever the file holds, loading ends in a Config or in one ConfigError line: the file must be a regular
+file of at most MAX_CONFIG_BYTES.
+"""
 
 from __future__ import annotations
 
 import bisect
+import os
 import re
+import stat
 import tomllib
 from dataclasses import fields
 from pathlib import Path
@@ -39,8 +45,66 @@ _FEED_KEYS: dict[str, tuple[type, ...]] = {
 _TOP_LEVEL = {"settings", "feeds", "keys"}
 assert set(_SETTING_TYPES) == {f.name for f in fields(Settings)}
 
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\"' -]+?)\s*\]\]?")
 _COUNTRY_CODE = re.compile(r"^[A-Za-z]{2}$")
+
+#: A feeds.toml larger than this is refused unread; ten thousand feeds take about 1 MiB.
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+
+
+# -- reading the file ----------------------------------------------------------------------------------
+
+
+class Unreadable(Exception):
+    """A file not read: missing, not a regular file, too large, or the system refused. `str()` says why."""
+
+    def __init__(self, problem: str, missing: bool = False) -> None:
+        super().__init__(problem, missing)
+        self.problem = problem
+        self.missing = missing
+
+    def __str__(self) -> str:
+        return self.problem
+
+
+_FILE_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a device"),
+               (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _not_regular(mode: int, what: str) -> Unreadable:
+    kind = next((name for is_kind, name in _FILE_KINDS if is_kind(mode)), "not a regular file")
+    return Unreadable(f"is {kind}, not {what}")
+
+
+def read_regular_file(path: str | os.PathLike[str], limit: int, what: str = "a config file") -> bytes:
+    """The bytes of `path` if it is a regular file of at most `limit` bytes; else Unreadable.
+
+    The type is checked before opening, and again on the descriptor, which is opened non-blocking: a FIFO
+    never blocks, a device (/dev/zero, /dev/urandom) is never read, and a file that grows meanwhile is cut
+    at the limit.
+    """
+    too_large = Unreadable(f"too large for {what} (over {limit / (1024 * 1024):g} MiB)")
+    try:
+        if not stat.S_ISREG(mode := os.stat(path).st_mode):
+            raise _not_regular(mode, what)
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as handle:
+            status = os.fstat(handle.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                raise _not_regular(status.st_mode, what)
+            if status.st_size > limit:
+                raise too_large
+            data = handle.read(limit + 1)
+    except FileNotFoundError:
+        raise Unreadable("no such file", missing=True) from None
+    except OSError as error:
+        raise Unreadable(f"cannot read: {error.strerror or error}") from None
+    if len(data) > limit:
+        raise too_large
+    return data
+
+
+# -- finding lines -------------------------------------------------------------------------------------
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\"' -]+?)\s*\]\]?")
 
 
 class _Lines:
@@ -75,15 +139,16 @@ class _Lines:
         return table_line
 
 
+# -- loading -------------------------------------------------------------------------------------------
+
+
 def load_config(path: str | Path) -> Config:
     """Read and validate a feeds.toml; raise ConfigError with the line of the first problem."""
     path = Path(path)
     try:
-        raw_bytes = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(path, "no such file") from None
-    except OSError as error:
-        raise ConfigError(path, f"cannot read: {error.strerror or error}") from None
+        raw_bytes = read_regular_file(path, MAX_CONFIG_BYTES)
+    except Unreadable as error:
+        raise ConfigError(path, error.problem) from None
     try:
         text = raw_bytes.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -105,6 +170,12 @@ def parse_config(text: str, path: str | Path = "feeds.toml") -> Config:
             line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
             message = message.replace("(at end of document)", "").strip() + " at the end of the file"
         raise ConfigError(path, f"TOML syntax error: {message}", line) from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError(path, "TOML nested too deep (arrays or tables inside one another)") from None
+    except ValueError:  # Python refuses to convert an integer of more than 4300 digits
+        digits = re.search(r"[0-9a-fA-F_]{4000,}", text)
+        line = text.count("\n", 0, digits.start()) + 1 if digits else None
+        raise ConfigError(path, "TOML number too long (thousands of digits)", line) from None
 
     lines = _Lines(text)
     for key in data:

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import listparser
 
 from newsreader.config.edit import add_feeds
+from newsreader.config.load import Unreadable, read_regular_file
 from newsreader.config.types import FeedConfig
 from newsreader.errors import OpmlError
 from newsreader.text.sanitize import safe_line
@@ -63,20 +64,11 @@ class ImportResult:
 
 
 def read_opml_file(path: str | os.PathLike[str]) -> bytes:
-    """The file's bytes, refusing one over MAX_OPML_BYTES without reading it all."""
-    path = Path(path)
+    """The file's bytes, refusing one over MAX_OPML_BYTES, or anything but a regular file, without reading it."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_OPML_BYTES + 1)
-    except FileNotFoundError:
-        raise OpmlError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise OpmlError(f"{path}: is a directory, not an OPML file") from None
-    except OSError as error:
-        raise OpmlError(f"{path}: cannot read: {error.strerror or error}") from None
-    if len(data) > MAX_OPML_BYTES:
-        raise OpmlError(f"{path}: too large for an OPML file (over {MAX_OPML_BYTES // (1024 * 1024)} MiB)")
-    return data
+        return read_regular_file(path, MAX_OPML_BYTES, "an OPML file")
+    except Unreadable as error:
+        raise OpmlError(f"{path}: {error}") from None
 
 
 @dataclass(slots=True)

@@ -11,6 +11,13 @@ from pathlib import Path
 import pytest
 
 from newsreader.cli import main
+from newsreader.config import load_config
+from newsreader.config.edit import find_feed, normalise_url
+from newsreader.config.load import feed_url_problem
+from newsreader.config.opml import import_opml
+from newsreader.config.types import FeedConfig
+from newsreader.feeds.discover import normalise_input
+from newsreader.library import DiscoveryError
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -29,6 +36,143 @@ def newsreader(*args: str, timeout: float = 60, cwd: Path | None = None) -> subp
     """The real command line, in a child process."""
     return subprocess.run([sys.executable, "-m", "newsreader", *args], capture_output=True, text=True,
                           timeout=timeout, cwd=cwd)
+
+
+# -- row 6: URLs that urlsplit cannot take ----------------------------------------------------------------
+
+BAD_URLS = [
+    ("http://[::1/x", "unbalanced [ ] around its host"),
+    ("http://a.test:99999/x", "its port '99999' is not a number from 1 to 65535"),
+    ("http://a.test:abc/", "its port 'abc' is not a number from 1 to 65535"),
+    ("http://a.test:0/", "its port '0' is not a number from 1 to 65535"),
+    ("http://:80/", "it names no host"),
+    ("http:///x", "it names no host"),
+    ("http://a b.test/", "a space in its host"),
+    ("http://a.test/\x1b[31m", "a control character in it"),
+    ("http://a.test/\x9b31m", "a control character in it"),
+    ("http://a.test/\udcff", "bytes in it that are not UTF-8 text"),
+    ("http://[x]/", "'x' does not appear to be an IPv4 or IPv6 address"),
+]
+
+
+@pytest.mark.parametrize(("url", "problem"), BAD_URLS, ids=[url for url, _ in BAD_URLS])
+def test_feed_url_problem_names_what_is_wrong(url: str, problem: str) -> None:
+    assert feed_url_problem(url) == problem
+
+
+@pytest.mark.parametrize("url", ["http://a.test/", "https://A.Test:8443/x?y#z", "http://[::1]:8080/feed", "http://a.test/a b",
+                                 "http://user:pw@a.test/", "https://é.example/ü", "HTTPS://a.test", "http://a.test:/"])
+def test_feed_url_problem_lets_good_urls_through(url: str) -> None:
+    assert feed_url_problem(url) is None
+
+
+def _toml_string(value: str) -> str:
+    return '"' + "".join(ch if ch.isprintable() and ch not in '"\\' else f"\\u{ord(ch):04x}" for ch in value) + '"'
+
+
+@pytest.mark.parametrize(("url", "problem"), [case for case in BAD_URLS if "\udcff" not in case[0]],
+                         ids=[url for url, _ in BAD_URLS if "\udcff" not in url])
+def test_a_bad_url_in_feeds_toml_names_the_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                         url: str, problem: str) -> None:
+    config = tmp_path / "feeds.toml"
+    config.write_text(f'[[feeds]]\nname = "Good"\nurl = "http://good.test/"\n\n[[feeds]]\nname = "Bad"\nurl = {_toml_string(url)}\n')
+    status, out, err = run_cli(capsys, "--config", str(config), "--data-dir", str(tmp_path / "data"), "feeds")
+    assert status == 2 and out == ""
+    assert_one_line(err, f"newsreader: {config}:7: feed url ")
+    assert problem.replace("\x1b", "") in err
+
+
+def test_the_real_command_reports_a_bad_ipv6_url_in_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "feeds.toml"
+    config.write_text('[[feeds]]\nname = "A"\nurl = "http://[::1/x"\n')
+    run = newsreader("--config", str(config), "--data-dir", str(tmp_path / "data"), "fetch")
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr == (f"newsreader: {config}:3: feed url 'http://[::1/x' is not a valid URL: "
+                          "unbalanced [ ] around its host\n")
+
+
+BAD_OUTLINES = """\
+<?xml version="1.0"?>
+<opml version="2.0"><head><title>mixed</title></head><body>
+  <outline text="Bad IPv6" xmlUrl="http://[::1/x"/>
+  <outline xmlUrl="http://[::2/untitled"/>
+  <outline text="Bad port" xmlUrl="http://a.test:99999/rss"/>
+  <outline text="No host" xmlUrl="http://:80/rss"/>
+  <outline text="Line break" xmlUrl="http://a.test/&#10;rss"/>
+  <outline text="Space" xmlUrl="http://a b.test/rss"/>
+  <outline text="Good" xmlUrl="https://good.example/rss"/>
+  <outline text="Gopher" xmlUrl="gopher://old.example/"/>
+</body></opml>
+"""
+
+
+def test_import_skips_and_reports_bad_outlines_and_keeps_the_rest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "list.opml"
+    source.write_text(BAD_OUTLINES)
+    config = tmp_path / "feeds.toml"
+    status, out, err = run_cli(capsys, "--config", str(config), "--data-dir", str(tmp_path / "data"), "import-opml", str(source))
+    assert (status, err) == (0, "")
+    assert "Imported 1 feed into" in out
+    assert [(f.name, f.url) for f in load_config(config).feeds] == [("Good", "https://good.example/rss")]
+    skipped = [line.strip() for line in out.splitlines() if line.strip().startswith("skipped")]
+    assert skipped == [
+        "skipped Bad IPv6 (http://[::1/x): not a valid URL: unbalanced [ ] around its host",
+        "skipped http://[::2/untitled (http://[::2/untitled): not a valid URL: unbalanced [ ] around its host",
+        "skipped Bad port (http://a.test:99999/rss): not a valid URL: its port '99999' is not a number from 1 to 65535",
+        "skipped No host (http://:80/rss): not a valid URL: it names no host",
+        "skipped Line break (http://a.test/ rss): not a valid URL: a control character in it",
+        "skipped Space (http://a b.test/rss): not a valid URL: a space in its host",
+        "skipped Gopher (gopher://old.example/): not an http(s) URL: 'gopher://old.example/'",
+    ]
+
+
+def test_import_of_only_bad_outlines_writes_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "list.opml"
+    source.write_text('<opml version="2.0"><body><outline text="Bad" xmlUrl="http://[::1/x"/></body></opml>')
+    config = tmp_path / "feeds.toml"
+    result = import_opml(source, config)
+    assert result.added == () and len(result.skipped) == 1
+    assert not config.exists()
+
+
+@pytest.mark.parametrize(("url", "why"), [
+    ("http://[::1/x", "unbalanced [ ] around its host"),
+    ("http://a.test:99999/x", "its port '99999' is not a number from 1 to 65535"),
+    ("a.test:99999", "its port '99999' is not a number from 1 to 65535"),
+    ("http://:80/", "it names no host"),
+    ("http://a.test/\x1b[31m", "a control character in it"),
+    ("ftp://a.test/", "give an http or https URL"),
+])
+def test_add_names_the_argument_and_touches_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str, why: str) -> None:
+    config = tmp_path / "feeds.toml"
+    config.write_text('[[feeds]]\nurl = "https://kept.example/rss"\n')
+    before = config.read_bytes()
+    status, out, err = run_cli(capsys, "--config", str(config), "--data-dir", str(tmp_path / "data"), "add", url)
+    assert status == 2 and out == ""
+    assert_one_line(err, "newsreader: not a web address: ")
+    assert err.rstrip("\n").endswith(f"({why})"), err
+    assert config.read_bytes() == before
+
+
+def test_the_real_add_command_names_a_bad_ipv6_url(tmp_path: Path) -> None:
+    run = newsreader("--config", str(tmp_path / "feeds.toml"), "--data-dir", str(tmp_path / "data"), "add", "http://[::1/x")
+    assert run.returncode == 2
+    assert run.stderr == "newsreader: not a web address: 'http://[::1/x' (unbalanced [ ] around its host)\n"
+    assert not (tmp_path / "feeds.toml").exists()
+
+
+def test_normalise_input_and_remove_never_raise_on_a_malformed_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(DiscoveryError, match="not a web address"):
+        normalise_input("[::1/x")
+    assert normalise_url("http://a.test:99999/x") == "http://a.test:99999/x"
+    feeds = [FeedConfig(name="A", url="https://a.test/rss")]
+    assert find_feed(feeds, "http://[::1/x") is None
+    config = tmp_path / "feeds.toml"
+    config.write_text('[[feeds]]\nname = "A"\nurl = "https://a.test/rss"\n')
+    status, _, err = run_cli(capsys, "--config", str(config), "--data-dir", str(tmp_path / "data"), "remove", "--yes",
+                             "http://a.test:99999/rss")
+    assert status == 2
+    assert_one_line(err, "newsreader: no feed named or at 'http://a.test:99999/rss'")
 
 
 # -- row 7: files that are not files, too large, or nested too deep -------------------------------------

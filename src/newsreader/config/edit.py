@@ -19,7 +19,16 @@ import tomlkit
 import tomlkit.exceptions
 from tomlkit.items import AoT, Array, Whitespace
 
-from newsreader.config.load import MAX_CONFIG_BYTES, Unreadable, parse_config, read_regular_file
+from newsreader.config.load import (
+    MAX_CONFIG_BYTES,
+    NOT_HTTP,
+    Unreadable,
+    cut,
+    feed_url_problem,
+    hostname,
+    parse_config,
+    read_regular_file,
+)
 from newsreader.config.locations import CONFIG_FILENAME, config_directory, find_config
 from newsreader.config.types import Config, FeedConfig
 from newsreader.errors import AlreadySubscribed, ConfigError, FeedListError, NoSuchFeed
@@ -65,9 +74,12 @@ def normalise_url(url: str) -> str:
     url = url.strip()
     if "://" not in url:
         url = "http://" + url
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port if parts.port not in (None, 80, 443) else None
+    except ValueError:  # no feed can have this URL (load refuses it): it can only equal itself
+        return url
     host = (parts.hostname or "").lower().removeprefix("www.")
-    port = parts.port if parts.port not in (None, 80, 443) else None
     netloc = f"{host}:{port}" if port else host
     path = parts.path.rstrip("/") or ""
     return urlunsplit(("", netloc, path, parts.query, ""))
@@ -96,10 +108,10 @@ def config_path_for_writing(explicit: str | os.PathLike[str] | None = None) -> P
 def unique_name(name: str, taken: Iterable[str], url: str = "") -> str:
     """`name` made fit for a feed: one safe line, not too long, and not already taken (case-insensitive)."""
     taken_folded = {t.casefold() for t in taken}
-    base = safe_line(name)[:MAX_NAME_LENGTH].strip() or (urlsplit(url).hostname or "feed")
+    host = hostname(url)
+    base = safe_line(name)[:MAX_NAME_LENGTH].strip() or host or "feed"
     if base.casefold() not in taken_folded:
         return base
-    host = urlsplit(url).hostname or ""
     if host and f"{base} ({host})".casefold() not in taken_folded:
         return f"{base} ({host})"
     number = 2
@@ -228,7 +240,8 @@ def _append_feeds(text: str, feeds: Sequence[FeedConfig], path: Path) -> str:
 
 
 def add_feeds(config_path: str | os.PathLike[str], feeds: Sequence[FeedConfig]) -> AddResult:
-    """Add feeds to feeds.toml, skipping (and reporting) any already there or repeated in `feeds`.
+    """Add feeds to feeds.toml, skipping (and reporting) any already there, repeated in `feeds`, or whose
+    URL no feed can have.
 
     Names are made unique; the file is created when missing. Raises FeedListError or ConfigError (a
     broken file is never touched).
@@ -242,9 +255,8 @@ def add_feeds(config_path: str | os.PathLike[str], feeds: Sequence[FeedConfig]) 
     skipped: list[tuple[FeedConfig, str]] = []
     for feed in feeds:
         url = feed.url.strip()
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            skipped.append((feed, f"not an http(s) URL: {url!r}"))
+        if problem := feed_url_problem(url):
+            skipped.append((feed, f"{NOT_HTTP}: {cut(url)!r}" if problem == NOT_HTTP else f"not a valid URL: {problem}"))
             continue
         key = normalise_url(url)
         if key in by_url:

@@ -1,7 +1,7 @@
 """feeds.toml: load and validate, with errors that name the file and line.
 
 Whatever the file holds, loading ends in a Config or in one ConfigError line: the file must be a regular
-file of at most MAX_CONFIG_BYTES.
+file of at most MAX_CONFIG_BYTES, every URL one the fetcher can take.
 """
 
 from __future__ import annotations
@@ -100,6 +100,65 @@ def read_regular_file(path: str | os.PathLike[str], limit: int, what: str = "a c
     if len(data) > limit:
         raise too_large
     return data
+
+
+# -- URLs ----------------------------------------------------------------------------------------------
+
+NOT_HTTP = "not an http(s) URL"
+_URL_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # what surrogateescape makes of bytes that are not UTF-8
+_SPACE = re.compile(r"\s")
+
+
+def feed_url_problem(url: str) -> str | None:
+    """Why `url` cannot be a feed's address: NOT_HTTP, or a few words on what is malformed; else None.
+
+    Everything done later with a feed's URL (urlsplit, its port, its host, the HTTP client) must be able
+    to take it, so a malformed one is stopped here and named, never deep inside a fetch.
+    """
+    if _URL_CONTROL.search(url):
+        return "a control character in it"
+    if _SURROGATE.search(url):
+        return "bytes in it that are not UTF-8 text"
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:
+        return "unbalanced [ ] around its host" if str(error) == "Invalid IPv6 URL" else str(error)
+    if parts.scheme not in ("http", "https"):
+        return NOT_HTTP
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        written = parts.netloc.rpartition(":")[2]
+        return f"its port {shown(written, 20)} is not a number from 1 to 65535"
+    if not parts.hostname:
+        return "it names no host"
+    if _SPACE.search(parts.hostname):
+        return "a space in its host"
+    return None
+
+
+def hostname(url: str) -> str:
+    """The URL's host, or "" when it names none or cannot be parsed."""
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+
+
+def cut(text: str, limit: int = 80) -> str:
+    """`text` cut short for an error message: a 10 MB value must not make a 10 MB line."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """`repr(value)`, cut short."""
+    try:
+        return cut(repr(value), limit)
+    except (RecursionError, ValueError):  # nested too deep; an int too long to print
+        return f"a {type(value).__name__} too large to show"
 
 
 # -- finding lines -------------------------------------------------------------------------------------
@@ -211,7 +270,7 @@ def _parse_settings(raw: Any, path: str | Path, lines: _Lines) -> Settings:
             known = ", ".join(sorted(_SETTING_TYPES))
             raise ConfigError(path, f"unknown setting {key!r} (known: {known})", line)
         if not _check_type(value, _SETTING_TYPES[key]):
-            raise ConfigError(path, f"setting {key!r} must be {_type_name(_SETTING_TYPES[key])}, not {value!r}", line)
+            raise ConfigError(path, f"setting {key!r} must be {_type_name(_SETTING_TYPES[key])}, not {shown(value)}", line)
         if key in _POSITIVE_SETTINGS and value <= 0:
             raise ConfigError(path, f"setting {key!r} must be greater than 0", line)
         values[key] = value
@@ -234,19 +293,22 @@ def _parse_feeds(raw: Any, path: str | Path, lines: _Lines) -> tuple[FeedConfig,
                 known = ", ".join(_FEED_KEYS)
                 raise ConfigError(path, f"unknown key {key!r} in a feed (known: {known})", line)
             if not _check_type(value, _FEED_KEYS[key]):
-                raise ConfigError(path, f"feed key {key!r} must be {_type_name(_FEED_KEYS[key])}, not {value!r}", line)
+                raise ConfigError(path, f"feed key {key!r} must be {_type_name(_FEED_KEYS[key])}, not {shown(value)}", line)
         url = entry.get("url")
         if url is None:
             raise ConfigError(path, f"feed #{index + 1} has no url", table_line)
         url = url.strip()
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigError(path, f"feed url must be an http(s) URL, not {url!r}", lines.key(table_line, "url"))
+        if problem := feed_url_problem(url):
+            if problem == NOT_HTTP:
+                message = f"feed url must be an http(s) URL, not {shown(url)}"
+            else:
+                message = f"feed url {shown(url)} is not a valid URL: {problem}"
+            raise ConfigError(path, message, lines.key(table_line, "url"))
         if url in seen_urls:
-            raise ConfigError(path, f"duplicate feed url {url} (first on line {seen_urls[url]})", lines.key(table_line, "url"))
+            raise ConfigError(path, f"duplicate feed url {cut(url)} (first on line {seen_urls[url]})", lines.key(table_line, "url"))
         seen_urls[url] = lines.key(table_line, "url") or 0
         # Names may come from someone else's OPML: no escape sequence in one may reach a terminal.
-        name = safe_line(entry.get("name")) or parts.netloc
+        name = safe_line(entry.get("name")) or urlsplit(url).netloc
         if name in seen_names:
             raise ConfigError(path, f"duplicate feed name {name!r} (first on line {seen_names[name]})", lines.key(table_line, "name"))
         seen_names[name] = lines.key(table_line, "name") or 0
@@ -279,7 +341,7 @@ def _codes(values: list[Any], path: str | Path, line: int | None) -> tuple[str, 
     codes = []
     for value in values:
         if not isinstance(value, str) or not _COUNTRY_CODE.match(value):
-            raise ConfigError(path, f"country codes are two letters (ISO 3166-1), not {value!r}", line)
+            raise ConfigError(path, f"country codes are two letters (ISO 3166-1), not {shown(value)}", line)
         codes.append(value.upper())
     return tuple(codes)
 

@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import listparser
 
 from newsreader.config.edit import add_feeds
-from newsreader.config.load import Unreadable, read_regular_file
+from newsreader.config.load import Unreadable, hostname, read_regular_file
 from newsreader.config.types import FeedConfig
 from newsreader.errors import OpmlError
 from newsreader.text.sanitize import safe_line
@@ -170,7 +169,7 @@ def parse_opml(data: bytes, source: str = "OPML") -> OpmlFeeds:
         fields: dict[str, object] = {"tags": _tags(entry.get("categories", []))}
         fields.update(_extension_fields(ours))
         feed = FeedConfig(
-            name=safe_line(entry.get("title")) or urlsplit(url).hostname or url,
+            name=safe_line(entry.get("title")) or hostname(url) or url,
             url=url,
             **fields,  # type: ignore[arg-type]
         )

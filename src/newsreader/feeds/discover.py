@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import feedparser
 
 from newsreader.config.edit import find_feed, normalise_url
+from newsreader.config.load import NOT_HTTP, cut, feed_url_problem
 from newsreader.config.types import FeedConfig, Settings
 from newsreader.errors import DiscoveryError, NoFeedsFound, Unreachable
 from newsreader.model import Discovery, FeedCandidate
@@ -110,9 +111,9 @@ def normalise_input(url: str) -> str:
     # "mailto:x" or "javascript:x" name another scheme; "localhost:8080/x" is a host and a port.
     if "://" not in url and not _OTHER_SCHEME.match(url):
         url = "https://" + url
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise DiscoveryError(f"not a web address: {url!r} (give an http or https URL)")
+    if problem := feed_url_problem(url):
+        why = "give an http or https URL" if problem == NOT_HTTP else problem
+        raise DiscoveryError(f"not a web address: {cut(url)!r} ({why})")
     return url
 
 

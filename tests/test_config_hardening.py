@@ -3,6 +3,7 @@ line on stderr and exit 2, never a traceback, a hang or a runaway; a large feeds
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -11,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from newsreader.cli import main
-from newsreader.config import load_config
+from newsreader.config import ConfigError, load_config, parse_config
 from newsreader.config.edit import find_feed, normalise_url
-from newsreader.config.load import feed_url_problem
-from newsreader.config.opml import import_opml
+from newsreader.config.load import MAX_STORIES_RANGE, SETTING_RANGES, feed_url_problem
+from newsreader.config.opml import import_opml, parse_opml
 from newsreader.config.types import FeedConfig
 from newsreader.feeds.discover import normalise_input
 from newsreader.library import DiscoveryError
@@ -181,6 +182,7 @@ def test_normalise_input_and_remove_never_raise_on_a_malformed_url(tmp_path: Pat
 @pytest.mark.parametrize(("text", "line", "words"), [
     ("x = " + "[" * 1000 + "]" * 1000 + "\n", None, "TOML nested too deep"),
     ("x = " + "{a = " * 1000 + "1" + "}" * 1000 + "\n", None, "TOML nested too deep"),
+    ('[settings]\ntimeout = ' + "[" * 300 + "]" * 300 + "\n", 2, "setting 'timeout' must be a number, not [[[["),
     ("[settings]\nkeep_days = " + "9" * 5000 + "\n", 2, "TOML number too long"),
 ])
 def test_nesting_and_numbers_too_large_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -235,3 +237,70 @@ def test_directories_and_oversized_files_are_refused_unread(tmp_path: Path, caps
     assert status == 2 and err == f"newsreader: {big}: too large for a config file (over 16 MiB)\n"
     status, _, err = run_cli(capsys, "--config", str(big), "--data-dir", str(tmp_path / "data"), "add", "https://a.test/")
     assert status == 2 and err == f"newsreader: {big}: too large for a config file (over 16 MiB)\n"
+
+
+# -- row 8: numbers that are not finite or out of range ----------------------------------------------------
+
+
+def _bad_values(key: str) -> list[float]:
+    lowest, highest, _ = SETTING_RANGES[key]
+    values = [math.nan, math.inf, -math.inf] if key in ("timeout", "read_dwell") else []
+    below = 0 if key == "timeout" else lowest - 1
+    return [*values, below, highest + 1]
+
+
+SETTING_CASES = [(key, value) for key in SETTING_RANGES for value in _bad_values(key)]
+
+
+def _toml_number(value: float) -> str:
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+@pytest.mark.parametrize(("key", "value"), SETTING_CASES, ids=[f"{key}={_toml_number(value)}" for key, value in SETTING_CASES])
+def test_every_number_setting_is_finite_and_in_range(tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str, value: float) -> None:
+    config = tmp_path / "feeds.toml"
+    config.write_text(f"# settings\n[settings]\n{key} = {_toml_number(value)}\n")
+    status, _, err = run_cli(capsys, "--config", str(config), "--data-dir", str(tmp_path / "data"), "feeds")
+    assert status == 2
+    assert_one_line(err, f"newsreader: {config}:3: setting {key!r} must be ")
+    highest = SETTING_RANGES[key][1]
+    assert f"to {int(highest)} " in err or f"at most {int(highest)} " in err, err
+    assert err.endswith(f", not {_toml_number(value)}\n"), err
+
+
+def test_the_real_command_refuses_a_nan_timeout(tmp_path: Path) -> None:
+    config = tmp_path / "feeds.toml"
+    config.write_text('[settings]\ntimeout = nan\n\n[[feeds]]\nurl = "http://a.test/"\n')
+    run = newsreader("--config", str(config), "--data-dir", str(tmp_path / "data"), "fetch")
+    assert run.returncode == 2
+    assert run.stderr == (f"newsreader: {config}:2: setting 'timeout' must be more than 0 and at most 3600 seconds "
+                          "(an hour), not nan\n")
+
+
+def test_the_ends_of_every_range_are_accepted() -> None:
+    for key, (lowest, highest, _) in SETTING_RANGES.items():
+        for value in (lowest, highest):
+            if key == "timeout" and value == 0:
+                value = 0.001
+            config = parse_config(f"[settings]\n{key} = {_toml_number(value)}\n")
+            assert getattr(config.settings, key) == value
+    for value in MAX_STORIES_RANGE:
+        assert parse_config(f'[[feeds]]\nurl = "http://a.test/"\nmax_stories = {value}\n').feeds[0].max_stories == value
+
+
+@pytest.mark.parametrize("value", [0, -5, 1_000_001, 2**70])
+def test_max_stories_is_in_range(value: int) -> None:
+    with pytest.raises(ConfigError, match=r"feeds\.toml:3: feed key 'max_stories' must be from 1 to 1000000 stories"):
+        parse_config(f'[[feeds]]\nurl = "http://a.test/"\nmax_stories = {value}\n')
+
+
+def test_opml_max_stories_out_of_range_or_not_ascii_digits_is_ignored() -> None:
+    ns = "https://pypi.org/project/newsreader/#opml"
+    outlines = "".join(f'<outline text="F{n}" xmlUrl="https://f{n}.example/" nr:maxStories="{value}"/>'
+                       for n, value in enumerate(["²", "99999999999", "0", "٣", "12"]))
+    found = parse_opml(f'<opml version="2.0" xmlns:nr="{ns}"><body>{outlines}</body></opml>'.encode())
+    assert [feed.max_stories for feed in found.feeds] == [None, None, None, None, 12]

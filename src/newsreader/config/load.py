@@ -1,12 +1,13 @@
 """feeds.toml: load and validate, with errors that name the file and line.
 
 Whatever the file holds, loading ends in a Config or in one ConfigError line: the file must be a regular
-file of at most MAX_CONFIG_BYTES, every URL one the fetcher can take.
+file of at most MAX_CONFIG_BYTES, every URL one the fetcher can take, every number finite and in range.
 """
 
 from __future__ import annotations
 
 import bisect
+import math
 import os
 import re
 import stat
@@ -31,7 +32,19 @@ _SETTING_TYPES: dict[str, tuple[type, ...]] = {
     "read_dwell": (int, float),
     "proxy": (str,),
 }
-_POSITIVE_SETTINGS = {"refresh_minutes", "keep_days", "concurrency", "per_host", "timeout", "max_feed_bytes"}
+#: (lowest, highest, unit) of each number setting; a timeout must also be more than 0.
+SETTING_RANGES: dict[str, tuple[float, float, str]] = {
+    "refresh_minutes": (1, 7 * 24 * 60, "minutes (a week)"),
+    "keep_days": (1, 36_500, "days (a hundred years)"),
+    "concurrency": (1, 256, "downloads at once"),
+    "per_host": (1, 64, "downloads at once"),
+    "timeout": (0, 3600, "seconds (an hour)"),
+    "max_feed_bytes": (1024, 1024**3, "bytes (1 KiB to 1 GiB)"),
+    "read_dwell": (0, 3600, "seconds (an hour)"),
+}
+_ABOVE_LOWEST = {"timeout"}  # no download can finish in 0 seconds
+#: A feed's `max_stories`, lowest and highest.
+MAX_STORIES_RANGE = (1, 1_000_000)
 _FEED_KEYS: dict[str, tuple[type, ...]] = {
     "name": (str,),
     "url": (str,),
@@ -44,6 +57,7 @@ _FEED_KEYS: dict[str, tuple[type, ...]] = {
 }
 _TOP_LEVEL = {"settings", "feeds", "keys"}
 assert set(_SETTING_TYPES) == {f.name for f in fields(Settings)}
+assert set(SETTING_RANGES) == {key for key, types in _SETTING_TYPES.items() if int in types}
 
 _COUNTRY_CODE = re.compile(r"^[A-Za-z]{2}$")
 
@@ -248,6 +262,8 @@ def parse_config(text: str, path: str | Path = "feeds.toml") -> Config:
 
 
 def _type_name(types: tuple[type, ...]) -> str:
+    if float in types:  # (int, float): "a whole number or a number" says it twice
+        types = tuple(t for t in types if t is not int)
     names = {int: "a whole number", float: "a number", str: "a string", bool: "true or false", list: "a list"}
     return " or ".join(dict.fromkeys(names[t] for t in types))
 
@@ -257,6 +273,22 @@ def _check_type(value: Any, types: tuple[type, ...]) -> bool:
     if isinstance(value, bool) and bool not in types:
         return False
     return isinstance(value, types)
+
+
+def _range_problem(value: float, lowest: float, highest: float, unit: str, *, above_lowest: bool = False) -> str | None:
+    """None if `value` is finite and in range, else what it must be ("from 1 to 256 ..."); nan and inf never are."""
+    # No float(): an int of 400 digits would overflow it; ints and floats compare exactly as they are.
+    finite = not isinstance(value, float) or math.isfinite(value)
+    if finite and (value > lowest if above_lowest else value >= lowest) and value <= highest:
+        return None
+    unit = f" {unit}" if unit else ""
+    if above_lowest:
+        return f"more than {_number(lowest)} and at most {_number(highest)}{unit}"
+    return f"from {_number(lowest)} to {_number(highest)}{unit}"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _parse_settings(raw: Any, path: str | Path, lines: _Lines) -> Settings:
@@ -271,8 +303,10 @@ def _parse_settings(raw: Any, path: str | Path, lines: _Lines) -> Settings:
             raise ConfigError(path, f"unknown setting {key!r} (known: {known})", line)
         if not _check_type(value, _SETTING_TYPES[key]):
             raise ConfigError(path, f"setting {key!r} must be {_type_name(_SETTING_TYPES[key])}, not {shown(value)}", line)
-        if key in _POSITIVE_SETTINGS and value <= 0:
-            raise ConfigError(path, f"setting {key!r} must be greater than 0", line)
+        if key in SETTING_RANGES:
+            lowest, highest, unit = SETTING_RANGES[key]
+            if problem := _range_problem(value, lowest, highest, unit, above_lowest=key in _ABOVE_LOWEST):
+                raise ConfigError(path, f"setting {key!r} must be {problem}, not {shown(value)}", line)
         values[key] = value
     return Settings(**values)
 
@@ -320,8 +354,9 @@ def _parse_feeds(raw: Any, path: str | Path, lines: _Lines) -> tuple[FeedConfig,
         if not all(isinstance(tag, str) for tag in tags):
             raise ConfigError(path, "feed key 'tags' must be a list of strings", lines.key(table_line, "tags"))
         max_stories = entry.get("max_stories")
-        if max_stories is not None and max_stories <= 0:
-            raise ConfigError(path, "feed key 'max_stories' must be greater than 0", lines.key(table_line, "max_stories"))
+        if max_stories is not None and (problem := _range_problem(max_stories, *MAX_STORIES_RANGE, "stories")):
+            raise ConfigError(path, f"feed key 'max_stories' must be {problem}, not {shown(max_stories)}",
+                              lines.key(table_line, "max_stories"))
         feeds.append(
             FeedConfig(
                 name=name,

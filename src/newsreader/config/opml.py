@@ -25,7 +25,7 @@ from pathlib import Path
 import listparser
 
 from newsreader.config.edit import add_feeds
-from newsreader.config.load import Unreadable, hostname, read_regular_file
+from newsreader.config.load import MAX_STORIES_RANGE, Unreadable, hostname, read_regular_file
 from newsreader.config.types import FeedConfig
 from newsreader.errors import OpmlError
 from newsreader.text.sanitize import safe_line
@@ -126,7 +126,8 @@ def _extension_fields(ours: Mapping[str, str]) -> dict[str, object]:
         fields["region"] = region
     if ours.get("fulltext") in ("true", "false"):
         fields["fulltext"] = ours["fulltext"] == "true"
-    if ours.get("maxStories", "").isdigit() and int(ours["maxStories"]) > 0:
+    lowest, highest = MAX_STORIES_RANGE
+    if re.fullmatch(r"[0-9]{1,9}", ours.get("maxStories", "")) and lowest <= int(ours["maxStories"]) <= highest:
         fields["max_stories"] = int(ours["maxStories"])
     # Our exact tag list, in order: folders and the category attribute cannot carry every tag faithfully.
     try:

@@ -7,13 +7,14 @@ import math
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from newsreader.cli import main
 from newsreader.config import ConfigError, load_config, parse_config
-from newsreader.config.edit import find_feed, normalise_url
+from newsreader.config.edit import add_feed, find_feed, normalise_url, remove_feed
 from newsreader.config.load import MAX_STORIES_RANGE, SETTING_RANGES, feed_url_problem
 from newsreader.config.opml import import_opml, parse_opml
 from newsreader.config.types import FeedConfig
@@ -304,3 +305,136 @@ def test_opml_max_stories_out_of_range_or_not_ascii_digits_is_ignored() -> None:
                        for n, value in enumerate(["²", "99999999999", "0", "٣", "12"]))
     found = parse_opml(f'<opml version="2.0" xmlns:nr="{ns}"><body>{outlines}</body></opml>'.encode())
     assert [feed.max_stories for feed in found.feeds] == [None, None, None, None, 12]
+
+
+# -- row 9: large files, in linear time, with exact line numbers ---------------------------------------------
+
+
+def feeds_toml(count: int, *, bad_at: int | None = None) -> tuple[str, int | None]:
+    """A feeds.toml of `count` feeds; with `bad_at`, that feed's countries are bad: (text, that line)."""
+    parts = ["# a large list\n[settings]\nkeep_days = 30\n"]
+    bad_line = None
+    for n in range(count):
+        comment = f"# feed {n}\n" if n % 10 == 0 else ""
+        parts.append(f'\n{comment}[[feeds]]\nname = "Feed {n}"\nurl = "https://site{n}.example/feed.xml"\ntags = ["t{n % 7}"]\n')
+        if n == bad_at:
+            bad_line = "".join(parts).count("\n") + 1
+            parts.append('countries = ["Armenia"]\n')
+        else:
+            parts.append('countries = ["AM"]\n')
+    return "".join(parts), bad_line
+
+
+def lines_run(action: Callable[[], object]) -> int:
+    """How many lines of newsreader's config code `action` runs: a count that does not depend on the machine."""
+    count = 0
+    config_dir = str(Path(load_config.__code__.co_filename).parent)
+
+    def local(frame, event, arg):  # type: ignore[no-untyped-def]
+        nonlocal count
+        count += event == "line"
+        return local
+
+    def tracer(frame, event, arg):  # type: ignore[no-untyped-def]
+        return local if frame.f_code.co_filename.startswith(config_dir) else None
+
+    sys.settrace(tracer)
+    try:
+        action()
+    except ConfigError:
+        pass
+    finally:
+        sys.settrace(None)
+    return count
+
+
+def test_loading_is_linear_in_the_number_of_feeds(tmp_path: Path) -> None:
+    small, large = tmp_path / "small.toml", tmp_path / "large.toml"
+    small.write_text(feeds_toml(500)[0])
+    large.write_text(feeds_toml(4000)[0])
+    # The quadratic version ran 70 times as many lines for 8 times the feeds.
+    assert lines_run(lambda: load_config(large)) < 9 * lines_run(lambda: load_config(small))
+
+
+def test_adding_and_removing_in_a_large_file_is_linear(tmp_path: Path) -> None:
+    def runs(count: int) -> tuple[int, int]:
+        path = tmp_path / f"{count}.toml"
+        path.write_text(feeds_toml(count)[0])
+        added = lines_run(lambda: add_feed(path, FeedConfig(name="New", url="https://new.example/rss")))
+        removed = lines_run(lambda: remove_feed(path, f"Feed {count // 2}"))
+        return added, removed
+
+    (added_small, removed_small), (added_large, removed_large) = runs(500), runs(4000)
+    assert added_large < 9 * added_small
+    assert removed_large < 9 * removed_small
+
+
+def test_importing_many_outlines_is_linear(tmp_path: Path) -> None:
+    def run(count: int, name: str) -> int:
+        outlines = "".join(f'<outline text="Same name" xmlUrl="https://same.example/{n}"/>' for n in range(count))
+        source = tmp_path / f"{count}.opml"
+        source.write_text(f'<opml version="2.0"><body>{outlines}</body></opml>')
+        return lines_run(lambda: import_opml(source, tmp_path / name))
+
+    small, large = run(300, "small.toml"), run(2400, "large.toml")
+    # Every name alike: numbering them used to count up from 2 for each.
+    assert large < 9 * small
+    names = [f.name for f in load_config(tmp_path / "large.toml").feeds]
+    assert names[:3] == ["Same name", "Same name (same.example)", "Same name (2)"] and names[-1] == "Same name (2399)"
+
+
+def test_an_error_near_the_end_of_20000_feeds_names_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text, line = feeds_toml(20_000, bad_at=19_998)
+    config = tmp_path / "feeds.toml"
+    config.write_text(text)
+    status, _, err = run_cli(capsys, "--config", str(config), "--data-dir", str(tmp_path / "data"), "feeds")
+    assert status == 2
+    assert err == f"newsreader: {config}:{line}: country codes are two letters (ISO 3166-1), not 'Armenia'\n"
+    assert text.split("\n")[line - 1] == 'countries = ["Armenia"]'
+
+
+def test_a_large_file_gets_a_new_feed_appended_byte_for_byte(tmp_path: Path) -> None:
+    text, _ = feeds_toml(3000)
+    config = tmp_path / "feeds.toml"
+    config.write_text(text)
+    add_feed(config, FeedConfig(name="New", url="https://new.example/rss", tags=("a", 'b"c')))
+    assert config.read_text() == text + '\n[[feeds]]\nname = "New"\nurl = "https://new.example/rss"\ntags = ["a", "b\\"c"]\n'
+    remove_feed(config, "New")
+    assert config.read_text() == text
+
+
+# -- line numbers in files Python splits differently ----------------------------------------------------
+
+HOSTILE = [
+    ("CRLF", '[[feeds]]\r\nurl = "http://a.test/"\r\n\r\n[[feeds]]\r\nurl = "http://b.test/"\r\ncountries = ["Armenia"]\r\n', 6,
+     "not 'Armenia'"),
+    ("line breaks Python sees and TOML does not", '# a \u2028 b \x85 c \u2029\n[[feeds]]\nname = "x\u2028y"\n'
+     'url = "http://a.test/"\ncountries = ["Armenia"]\n', 5, "not 'Armenia'"),
+    ("a header inside a multi-line string", '[[feeds]]\nname = """\n[[feeds]]\nurl = 5\n"""\nurl = "http://a.test/"\n\n'
+     "[[feeds]]\nurl = 'http://b.test/'\nname = '''\n[[feeds]]'''\ncountries = [\"Armenia\"]\n", 12, "not 'Armenia'"),
+    ("a key inside a multi-line string", '[[feeds]]\nname = """x\\\n  countries = 5\n"""\nurl = "http://a.test/"\n'
+     "countries = ['Armenia']\n", 6, "not 'Armenia'"),
+    ("nested arrays over lines", '[[feeds]]\nurl = "http://a.test/"\ntags = [\n  ["x"],\n  "y",\n]\n', 3,
+     "feed key 'tags' must be a list of strings"),
+    ("feeds as an inline array", 'feeds = [\n  { url = "http://a.test/" },\n  { url = "http://b.test/", countries = ["Armenia"] },\n]\n',
+     1, "not 'Armenia'"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "words"), [case[1:] for case in HOSTILE], ids=[case[0] for case in HOSTILE])
+def test_hostile_files_get_one_line_with_the_right_line(tmp_path: Path, text: str, line: int | None, words: str) -> None:
+    config = tmp_path / "feeds.toml"
+    config.write_bytes(text.encode("utf-8", "surrogatepass"))
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    message = str(caught.value)
+    assert caught.value.line == line, message
+    assert words in message, message
+    assert "\n" not in message and len(message) < 400, message
+
+
+def test_crlf_files_stay_crlf_when_a_feed_is_added(tmp_path: Path) -> None:
+    config = tmp_path / "feeds.toml"
+    config.write_bytes(b'[[feeds]]\r\nname = "A"\r\nurl = "http://a.test/"\r\n')
+    add_feed(config, FeedConfig(name="B", url="http://b.test/"))
+    assert config.read_bytes() == b'[[feeds]]\r\nname = "A"\r\nurl = "http://a.test/"\r\n\r\n[[feeds]]\r\nname = "B"\r\nurl = "http://b.test/"\r\n'

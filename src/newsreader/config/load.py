@@ -7,11 +7,13 @@ file of at most MAX_CONFIG_BYTES, every URL one the fetcher can take, every numb
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import os
 import re
 import stat
 import tomllib
+from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -122,6 +124,9 @@ NOT_HTTP = "not an http(s) URL"
 _URL_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")  # what surrogateescape makes of bytes that are not UTF-8
 _SPACE = re.compile(r"\s")
+# A URL that passes every check of feed_url_problem (if its port is in range): most do, and this one
+# match costs a tenth of urlsplit, its port and its host.
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::([0-9]{1,5}))?(?:[/?#][!-~]*)?")
 
 
 def feed_url_problem(url: str) -> str | None:
@@ -130,6 +135,8 @@ def feed_url_problem(url: str) -> str | None:
     Everything done later with a feed's URL (urlsplit, its port, its host, the HTTP client) must be able
     to take it, so a malformed one is stopped here and named, never deep inside a fetch.
     """
+    if (plain := _PLAIN_URL.fullmatch(url)) and (plain[1] is None or 0 < int(plain[1]) <= 65535):
+        return None
     if _URL_CONTROL.search(url):
         return "a control character in it"
     if _SURROGATE.search(url):
@@ -177,39 +184,135 @@ def shown(value: Any, limit: int = 60) -> str:
 
 # -- finding lines -------------------------------------------------------------------------------------
 
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\"' -]+?)\s*\]\]?")
+_HEADER = re.compile(r"\s*(\[\[?)([^\]#]*)\]")
+_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
+_SCALAR = r"""(?:"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[A-Za-z0-9_:.+-]+)"""
+# A line that surely ends its statement: `key = value` with a one-line string, a number or a flat array
+# of those, or only a comment, or blank. Most lines are one; the others go through _Lines._scan.
+_SIMPLE_LINE = re.compile(
+    rf"\s*(?:{_KEY_PART}(?:\s*\.\s*{_KEY_PART})*\s*=\s*"
+    rf"(?:{_SCALAR}|\[\s*(?:{_SCALAR}\s*(?:,\s*{_SCALAR}\s*)*,?\s*)?\]))?\s*(?:#.*)?"
+)
+_TOKEN = re.compile(r'''"""|\'\'\'|"(?:[^"\\]|\\.)*"|'[^']*'|[\[\]{}]|#''')
+_MULTILINE_END = {
+    '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*"""(?:"{0,2})'),
+    "'''": re.compile(r"(?:[^']|'(?!''))*'''(?:'{0,2})"),
+}
+
+
+class _LineIndex:
+    """Where each table and key was written, for error messages (tomllib keeps no positions).
+
+    One pass over the text (which tomllib has accepted) notes the lines that start a statement, so that a
+    line inside a multi-line string or array is never taken for a header or a key, and indexes the headers.
+    Lines are counted at "\\n" only, as TOML counts them: str.splitlines() also breaks at \\x85, \\u2028
+    and others, which TOML strings and comments may hold.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.split("\n")
+        self.starts = bytearray(len(self.lines))  #: 1 where a line starts a statement
+        self.headers: list[tuple[int, str, bool]] = []  #: (line, table name, is an [[array]] header)
+        self.header_lines: list[int] = []
+        self._first: dict[str, int] = {}  # table name -> the line of its first header
+        self._arrays: dict[str, list[int]] = {}  # table name -> the lines of its [[name]] headers
+        closing: re.Pattern[str] | None = None  # inside a multi-line string: what ends it
+        depth = 0  # inside a value that spans lines: how many brackets are open
+        for index, line in enumerate(self.lines):
+            position = 0
+            if closing is not None:
+                if (end := closing.match(line)) is None:
+                    continue
+                closing, position = None, end.end()
+            elif depth == 0:
+                self.starts[index] = 1
+                # Only a bracket or a triple quote can leave a statement open (most lines have neither).
+                if "[" not in line and "{" not in line and '"""' not in line and "'''" not in line:
+                    continue
+                if header := _HEADER.match(line):
+                    self._add_header(index + 1, header)
+                    continue
+                if _SIMPLE_LINE.fullmatch(line):
+                    continue
+            closing, depth = self._scan(line, position, depth)
+
+    def _add_header(self, number: int, header: re.Match[str]) -> None:
+        name = ".".join(part.strip().strip("\"'") for part in header.group(2).split("."))
+        self.headers.append((number, name, header.group(1) == "[["))
+        self.header_lines.append(number)
+        self._first.setdefault(name, number)
+        if header.group(1) == "[[":
+            self._arrays.setdefault(name, []).append(number)
+
+    @staticmethod
+    def _scan(line: str, position: int, depth: int) -> tuple[re.Pattern[str] | None, int]:
+        """What ends the multi-line string the line leaves open (if it does), and the bracket depth after it."""
+        while token := _TOKEN.search(line, position):
+            kind = token.group()
+            if kind == "#":
+                break
+            if kind in _MULTILINE_END:
+                if (end := _MULTILINE_END[kind].match(line, token.end())) is None:
+                    return _MULTILINE_END[kind], depth
+                position = end.end()
+                continue
+            if kind in ("[", "{"):
+                depth += 1
+            elif kind in ("]", "}"):
+                depth -= 1
+            position = token.end()
+        return None, depth
+
+    def table(self, name: str, index: int | None = None) -> int | None:
+        """The line of table `name`'s first header, or of its `index`-th [[name]]; None if there is none."""
+        if index is None:
+            return self._first.get(name)
+        headers = self._arrays.get(name, ())
+        return headers[index] if index < len(headers) else None
+
+    def key(self, table_line: int | None, key: str) -> int | None:
+        """The line of `key = ...` in the table whose header is on `table_line` (None: the top level)."""
+        start = table_line or 0
+        following = bisect.bisect_right(self.header_lines, start)
+        end = self.header_lines[following] if following < len(self.header_lines) else len(self.lines) + 1
+        pattern = re.compile(rf"\s*[\"']?{re.escape(key)}[\"']?\s*[=.]")
+        for number in range(start + 1, end):
+            if self.starts[number - 1] and pattern.match(self.lines[number - 1]):
+                return number
+        return table_line
 
 
 class _Lines:
-    """Finds the line a table or key was written on, for error messages (tomllib keeps no positions)."""
+    """The line of a table, a key or a feed, for an error message. The text is indexed on the first
+    question, so a file without errors never is (that pass cost a tenth of loading)."""
 
     def __init__(self, text: str) -> None:
-        self.headers: list[tuple[int, str, bool]] = []  # (line, name, is_array)
-        for number, line in enumerate(text.splitlines(), start=1):
-            if match := _HEADER.match(line):
-                self.headers.append((number, match.group(2).strip("\"' "), match.group(1) == "[["))
-        self.lines = text.splitlines()
-        self.header_lines = [number for number, _, _ in self.headers]
+        self._text = text
+
+    @functools.cached_property
+    def _index(self) -> _LineIndex:
+        return _LineIndex(self._text)
 
     def table(self, name: str, index: int | None = None) -> int | None:
-        seen = 0
-        for number, header, is_array in self.headers:
-            if header == name and (index is None or is_array):
-                if index is None or seen == index:
-                    return number
-                seen += 1
-        return None
+        return self._index.table(name, index)
 
     def key(self, table_line: int | None, key: str) -> int | None:
-        start = table_line or 0
-        # bisect, not a scan: a scan per key made loading a 500-feed file quadratic (0.1 s).
-        following = bisect.bisect_right(self.header_lines, start)
-        end = self.header_lines[following] if following < len(self.header_lines) else len(self.lines) + 1
-        pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
-        for number in range(start + 1, end):
-            if pattern.match(self.lines[number - 1]):
-                return number
-        return table_line
+        return self._index.key(table_line, key)
+
+    def feed(self, index: int) -> int | None:
+        """The `index`-th feed's [[feeds]] header; for `feeds = [{...}, ...]`, the array's first line."""
+        return self.table("feeds", index) or self.key(None, "feeds")
+
+    def feed_key(self, index: int, key: str) -> int | None:
+        return self.key(self.feed(index), key)
+
+
+def table_headers(text: str) -> list[tuple[int, str, bool]]:
+    """The table headers of a TOML text tomllib accepts, in order: (line, name, is an [[array]] header).
+
+    Never a line inside a multi-line string or array; lines are counted at "\\n" only.
+    """
+    return _LineIndex(text).headers
 
 
 # -- loading -------------------------------------------------------------------------------------------
@@ -253,7 +356,8 @@ def parse_config(text: str, path: str | Path = "feeds.toml") -> Config:
     lines = _Lines(text)
     for key in data:
         if key not in _TOP_LEVEL:
-            raise ConfigError(path, f"unknown key {key!r} (expected settings, feeds or keys)", lines.key(None, key) or lines.table(key))
+            raise ConfigError(path, f"unknown key {key!r} (expected settings, feeds or keys)",
+                              lines.key(None, key) or lines.table(key))
 
     settings = _parse_settings(data.get("settings", {}), path, lines)
     feeds = _parse_feeds(data.get("feeds", []), path, lines)
@@ -292,21 +396,21 @@ def _number(value: float) -> str:
 
 
 def _parse_settings(raw: Any, path: str | Path, lines: _Lines) -> Settings:
-    table_line = lines.table("settings")
     if not isinstance(raw, dict):
-        raise ConfigError(path, "settings must be a table: [settings]", table_line or lines.key(None, "settings"))
+        raise ConfigError(path, "settings must be a table: [settings]", lines.table("settings") or lines.key(None, "settings"))
     values: dict[str, Any] = {}
     for key, value in raw.items():
-        line = lines.key(table_line, key)
         if key not in _SETTING_TYPES:
             known = ", ".join(sorted(_SETTING_TYPES))
-            raise ConfigError(path, f"unknown setting {key!r} (known: {known})", line)
+            raise ConfigError(path, f"unknown setting {key!r} (known: {known})", lines.key(lines.table("settings"), key))
         if not _check_type(value, _SETTING_TYPES[key]):
-            raise ConfigError(path, f"setting {key!r} must be {_type_name(_SETTING_TYPES[key])}, not {shown(value)}", line)
+            raise ConfigError(path, f"setting {key!r} must be {_type_name(_SETTING_TYPES[key])}, not {shown(value)}",
+                              lines.key(lines.table("settings"), key))
         if key in SETTING_RANGES:
             lowest, highest, unit = SETTING_RANGES[key]
             if problem := _range_problem(value, lowest, highest, unit, above_lowest=key in _ABOVE_LOWEST):
-                raise ConfigError(path, f"setting {key!r} must be {problem}, not {shown(value)}", line)
+                raise ConfigError(path, f"setting {key!r} must be {problem}, not {shown(value)}",
+                                  lines.key(lines.table("settings"), key))
         values[key] = value
     return Settings(**values)
 
@@ -315,48 +419,57 @@ def _parse_feeds(raw: Any, path: str | Path, lines: _Lines) -> tuple[FeedConfig,
     if not isinstance(raw, list):
         raise ConfigError(path, "feeds must be an array of tables: [[feeds]]", lines.table("feeds"))
     feeds: list[FeedConfig] = []
-    seen_urls: dict[str, int] = {}
+    seen_urls: dict[str, int] = {}  # url -> index of the feed that has it
     seen_names: dict[str, int] = {}
+
+    def fail(index: int, problem: str, key: str | None = None) -> ConfigError:
+        return ConfigError(path, problem, lines.feed_key(index, key) if key else lines.feed(index))
+
+    def first(key: str, earlier: int) -> str:
+        line = lines.feed_key(earlier, key)
+        return f"first on line {line}" if line else f"first in feed #{earlier + 1}"
+
     for index, entry in enumerate(raw):
-        table_line = lines.table("feeds", index)
         if not isinstance(entry, dict):
-            raise ConfigError(path, f"feed #{index + 1} must be a table", table_line)
+            raise fail(index, f"feed #{index + 1} must be a table")
         for key, value in entry.items():
-            line = lines.key(table_line, key)
             if key not in _FEED_KEYS:
                 known = ", ".join(_FEED_KEYS)
-                raise ConfigError(path, f"unknown key {key!r} in a feed (known: {known})", line)
+                raise fail(index, f"unknown key {key!r} in a feed (known: {known})", key)
             if not _check_type(value, _FEED_KEYS[key]):
-                raise ConfigError(path, f"feed key {key!r} must be {_type_name(_FEED_KEYS[key])}, not {shown(value)}", line)
+                raise fail(index, f"feed key {key!r} must be {_type_name(_FEED_KEYS[key])}, not {shown(value)}", key)
         url = entry.get("url")
         if url is None:
-            raise ConfigError(path, f"feed #{index + 1} has no url", table_line)
+            raise fail(index, f"feed #{index + 1} has no url")
         url = url.strip()
         if problem := feed_url_problem(url):
             if problem == NOT_HTTP:
-                message = f"feed url must be an http(s) URL, not {shown(url)}"
-            else:
-                message = f"feed url {shown(url)} is not a valid URL: {problem}"
-            raise ConfigError(path, message, lines.key(table_line, "url"))
+                raise fail(index, f"feed url must be an http(s) URL, not {shown(url)}", "url")
+            raise fail(index, f"feed url {shown(url)} is not a valid URL: {problem}", "url")
         if url in seen_urls:
-            raise ConfigError(path, f"duplicate feed url {cut(url)} (first on line {seen_urls[url]})", lines.key(table_line, "url"))
-        seen_urls[url] = lines.key(table_line, "url") or 0
+            raise fail(index, f"duplicate feed url {cut(url)} ({first('url', seen_urls[url])})", "url")
+        seen_urls[url] = index
         # Names may come from someone else's OPML: no escape sequence in one may reach a terminal.
         name = safe_line(entry.get("name")) or urlsplit(url).netloc
         if name in seen_names:
-            raise ConfigError(path, f"duplicate feed name {name!r} (first on line {seen_names[name]})", lines.key(table_line, "name"))
-        seen_names[name] = lines.key(table_line, "name") or 0
-        countries = _codes(entry.get("countries", []), path, lines.key(table_line, "countries"))
+            raise fail(index, f"duplicate feed name {name!r} ({first('name', seen_names[name])})", "name")
+        seen_names[name] = index
+        try:
+            countries = _codes(entry.get("countries", ()))
+        except ValueError as error:
+            raise fail(index, str(error), "countries") from None
         home = None
         if "home" in entry:
-            home = _codes([entry["home"]], path, lines.key(table_line, "home"))[0]
+            try:
+                (home,) = _codes((entry["home"],))
+            except ValueError as error:
+                raise fail(index, str(error), "home") from None
         tags = entry.get("tags", [])
         if not all(isinstance(tag, str) for tag in tags):
-            raise ConfigError(path, "feed key 'tags' must be a list of strings", lines.key(table_line, "tags"))
+            raise fail(index, "feed key 'tags' must be a list of strings", "tags")
         max_stories = entry.get("max_stories")
         if max_stories is not None and (problem := _range_problem(max_stories, *MAX_STORIES_RANGE, "stories")):
-            raise ConfigError(path, f"feed key 'max_stories' must be {problem}, not {shown(max_stories)}",
-                              lines.key(table_line, "max_stories"))
+            raise fail(index, f"feed key 'max_stories' must be {problem}, not {shown(max_stories)}", "max_stories")
         feeds.append(
             FeedConfig(
                 name=name,
@@ -372,22 +485,23 @@ def _parse_feeds(raw: Any, path: str | Path, lines: _Lines) -> tuple[FeedConfig,
     return tuple(feeds)
 
 
-def _codes(values: list[Any], path: str | Path, line: int | None) -> tuple[str, ...]:
+def _codes(values: Sequence[Any]) -> tuple[str, ...]:
+    """The country codes, upper case; ValueError naming the first that is not one."""
     codes = []
     for value in values:
         if not isinstance(value, str) or not _COUNTRY_CODE.match(value):
-            raise ConfigError(path, f"country codes are two letters (ISO 3166-1), not {shown(value)}", line)
+            raise ValueError(f"country codes are two letters (ISO 3166-1), not {shown(value)}")
         codes.append(value.upper())
     return tuple(codes)
 
 
 def _parse_keys(raw: Any, path: str | Path, lines: _Lines) -> dict[str, str]:
-    table_line = lines.table("keys")
     if not isinstance(raw, dict):
-        raise ConfigError(path, "keys must be a table: [keys]", table_line)
+        raise ConfigError(path, "keys must be a table: [keys]", lines.table("keys"))
     keys: dict[str, str] = {}
     for binding_id, value in raw.items():
         if not isinstance(value, str) or not value.strip():
-            raise ConfigError(path, f"[keys] {binding_id} must be a key name such as \"j\" or \"ctrl+n\"", lines.key(table_line, binding_id))
+            raise ConfigError(path, f"[keys] {binding_id} must be a key name such as \"j\" or \"ctrl+n\"",
+                              lines.key(lines.table("keys"), binding_id))
         keys[binding_id] = value.strip()
     return keys

@@ -14,7 +14,7 @@ import pytest
 
 from newsreader.cli import main
 from newsreader.config import ConfigError, load_config, parse_config
-from newsreader.config.edit import add_feed, find_feed, normalise_url, remove_feed
+from newsreader.config.edit import add_feed, add_feeds, find_feed, normalise_url, remove_feed
 from newsreader.config.load import MAX_STORIES_RANGE, SETTING_RANGES, feed_url_problem
 from newsreader.config.opml import import_opml, parse_opml
 from newsreader.config.types import FeedConfig
@@ -175,6 +175,14 @@ def test_normalise_input_and_remove_never_raise_on_a_malformed_url(tmp_path: Pat
                              "http://a.test:99999/rss")
     assert status == 2
     assert_one_line(err, "newsreader: no feed named or at 'http://a.test:99999/rss'")
+
+
+def test_add_feeds_skips_a_malformed_url_and_an_undecodable_name_is_still_written(tmp_path: Path) -> None:
+    config = tmp_path / "feeds.toml"
+    result = add_feeds(config, [FeedConfig(name="Bad", url="http://[::1/x"),
+                                FeedConfig(name="caf\udce9", url="https://cafe.example/rss")])
+    assert [why for _, why in result.skipped] == ["not a valid URL: unbalanced [ ] around its host"]
+    assert [f.name for f in load_config(config).feeds] == ["caf?"]
 
 
 # -- row 7: files that are not files, too large, or nested too deep -------------------------------------
@@ -403,9 +411,11 @@ def test_a_large_file_gets_a_new_feed_appended_byte_for_byte(tmp_path: Path) -> 
     assert config.read_text() == text
 
 
-# -- line numbers in files Python splits differently ----------------------------------------------------
+# -- other hostile files ---------------------------------------------------------------------------------------
 
+# (name, file text, expected line, words the message must contain)
 HOSTILE = [
+    ("NUL byte", '[[feeds]]\nurl = "http://a.test/\x00"\n', 2, "TOML syntax error: Illegal character '\\x00'"),
     ("CRLF", '[[feeds]]\r\nurl = "http://a.test/"\r\n\r\n[[feeds]]\r\nurl = "http://b.test/"\r\ncountries = ["Armenia"]\r\n', 6,
      "not 'Armenia'"),
     ("line breaks Python sees and TOML does not", '# a \u2028 b \x85 c \u2029\n[[feeds]]\nname = "x\u2028y"\n'
@@ -418,6 +428,15 @@ HOSTILE = [
      "feed key 'tags' must be a list of strings"),
     ("feeds as an inline array", 'feeds = [\n  { url = "http://a.test/" },\n  { url = "http://b.test/", countries = ["Armenia"] },\n]\n',
      1, "not 'Armenia'"),
+    ("a name of escape sequences only", '[[feeds]]\nurl = "http://a.test/"\nname = "\\u001b[31m\\u001b]0;title\\u0007"\n', 3,
+     "has nothing printable in it"),
+    ("two feeds named after one host", '[[feeds]]\nurl = "http://a.test/1"\n\n[[feeds]]\nurl = "http://a.test/2"\n', 4,
+     "duplicate feed name 'a.test', taken from the url as the feed has no name (first on line 1); give it a name"),
+    ("a table twice", "[settings]\nkeep_days = 1\n\n[settings]\n", 4, "Cannot declare ('settings',) twice"),
+    ("a bell in a key", '"\\u0007bell" = 1\n', None, "unknown key '\\x07bell'"),
+    ("a key that is 100,000 characters", f'{"k" * 100_000} = 1\n', 1, "unknown key 'kkkk"),
+    ("a value of 10 MB", f'[[feeds]]\nurl = "http://a.test/{"a" * 10_000_000}\\u0000"\n', 2, "a control character in it"),
+    ("a header of 200,000 spaces", "[" + " " * 200_000 + "\n", 1, "TOML syntax error"),
 ]
 
 
@@ -431,6 +450,18 @@ def test_hostile_files_get_one_line_with_the_right_line(tmp_path: Path, text: st
     assert caught.value.line == line, message
     assert words in message, message
     assert "\n" not in message and len(message) < 400, message
+
+
+def test_a_byte_order_mark_is_read_and_kept(tmp_path: Path) -> None:
+    config = tmp_path / "feeds.toml"
+    config.write_bytes('\ufeff[[feeds]]\nname = "A"\nurl = "http://a.test/"\ncountries = ["am"]\n'.encode())
+    assert [f.countries for f in load_config(config).feeds] == [("AM",)]
+    add_feed(config, FeedConfig(name="B", url="http://b.test/"))
+    assert config.read_bytes().startswith(b'\xef\xbb\xbf[[feeds]]\nname = "A"\n')
+    assert [f.name for f in load_config(config).feeds] == ["A", "B"]
+    config.write_bytes(b'\xef\xbb\xbf[[feeds]]\nurl = "http://a.test/"\ncountries = ["Armenia"]\n')
+    with pytest.raises(ConfigError, match=r"feeds\.toml:3: country codes"):
+        load_config(config)
 
 
 def test_crlf_files_stay_crlf_when_a_feed_is_added(tmp_path: Path) -> None:

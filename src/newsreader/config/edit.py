@@ -121,7 +121,9 @@ class _Names:
     def claim(self, name: str, url: str = "") -> str:
         """A name like `name` not taken yet, now taken."""
         host = hostname(url)
-        base = safe_line(name)[:MAX_NAME_LENGTH].strip() or host or "feed"
+        # A name from the command line may hold bytes that are not UTF-8 (as surrogates): never writable.
+        name = safe_line(name).encode("utf-8", "replace").decode("utf-8")
+        base = name[:MAX_NAME_LENGTH].strip() or host or "feed"
         for candidate in (base, f"{base} ({host})" if host else ""):
             if candidate and candidate.casefold() not in self._taken:
                 return self._take(candidate)
@@ -146,6 +148,7 @@ class _File:
     config: Config
     exists: bool
     mode: int | None = field(default=None)
+    bom: bool = False  #: the file starts with a byte order mark, which it keeps
 
 
 def _read(path: Path) -> _File:
@@ -161,7 +164,8 @@ def _read(path: Path) -> _File:
     except UnicodeDecodeError:
         raise FeedListError(f"{path}: not UTF-8 text; fix it before changing it") from None
     config = parse_config(text, path)  # a broken file is reported (ConfigError), never overwritten
-    return _File(real, text, config, exists=True, mode=real.stat().st_mode & 0o7777)
+    bom = text.startswith("\ufeff")
+    return _File(real, text.removeprefix("\ufeff"), config, exists=True, mode=real.stat().st_mode & 0o7777, bom=bom)
 
 
 def _write_atomically(file: _File, text: str) -> None:
@@ -173,7 +177,7 @@ def _write_atomically(file: _File, text: str) -> None:
         raise FeedListError(f"{file.path}: cannot write: {error.strerror or error}") from None
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
+            out.write("\ufeff" + text if file.bom else text)
             out.flush()
             os.fsync(out.fileno())
         if file.mode is not None:

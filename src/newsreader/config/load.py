@@ -334,6 +334,8 @@ def load_config(path: str | Path) -> Config:
 
 
 def parse_config(text: str, path: str | Path = "feeds.toml") -> Config:
+    # Editors on Windows start UTF-8 files with a byte order mark; TOML has no place for one.
+    text = text.removeprefix("\ufeff")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -356,7 +358,7 @@ def parse_config(text: str, path: str | Path = "feeds.toml") -> Config:
     lines = _Lines(text)
     for key in data:
         if key not in _TOP_LEVEL:
-            raise ConfigError(path, f"unknown key {key!r} (expected settings, feeds or keys)",
+            raise ConfigError(path, f"unknown key {shown(key)} (expected settings, feeds or keys)",
                               lines.key(None, key) or lines.table(key))
 
     settings = _parse_settings(data.get("settings", {}), path, lines)
@@ -402,7 +404,7 @@ def _parse_settings(raw: Any, path: str | Path, lines: _Lines) -> Settings:
     for key, value in raw.items():
         if key not in _SETTING_TYPES:
             known = ", ".join(sorted(_SETTING_TYPES))
-            raise ConfigError(path, f"unknown setting {key!r} (known: {known})", lines.key(lines.table("settings"), key))
+            raise ConfigError(path, f"unknown setting {shown(key)} (known: {known})", lines.key(lines.table("settings"), key))
         if not _check_type(value, _SETTING_TYPES[key]):
             raise ConfigError(path, f"setting {key!r} must be {_type_name(_SETTING_TYPES[key])}, not {shown(value)}",
                               lines.key(lines.table("settings"), key))
@@ -435,7 +437,7 @@ def _parse_feeds(raw: Any, path: str | Path, lines: _Lines) -> tuple[FeedConfig,
         for key, value in entry.items():
             if key not in _FEED_KEYS:
                 known = ", ".join(_FEED_KEYS)
-                raise fail(index, f"unknown key {key!r} in a feed (known: {known})", key)
+                raise fail(index, f"unknown key {shown(key)} in a feed (known: {known})", key)
             if not _check_type(value, _FEED_KEYS[key]):
                 raise fail(index, f"feed key {key!r} must be {_type_name(_FEED_KEYS[key])}, not {shown(value)}", key)
         url = entry.get("url")
@@ -450,9 +452,17 @@ def _parse_feeds(raw: Any, path: str | Path, lines: _Lines) -> tuple[FeedConfig,
             raise fail(index, f"duplicate feed url {cut(url)} ({first('url', seen_urls[url])})", "url")
         seen_urls[url] = index
         # Names may come from someone else's OPML: no escape sequence in one may reach a terminal.
-        name = safe_line(entry.get("name")) or urlsplit(url).netloc
+        name = safe_line(entry.get("name"))
+        if not name and entry.get("name", "").strip():
+            raise fail(index, f"feed name {shown(entry['name'])} has nothing printable in it (only control "
+                       "characters or escape sequences)", "name")
+        if not name:
+            name = urlsplit(url).netloc
+            if name in seen_names:
+                raise fail(index, f"duplicate feed name {shown(name)}, taken from the url as the feed has no name "
+                           f"({first('name', seen_names[name])}); give it a name")
         if name in seen_names:
-            raise fail(index, f"duplicate feed name {name!r} ({first('name', seen_names[name])})", "name")
+            raise fail(index, f"duplicate feed name {shown(name)} ({first('name', seen_names[name])})", "name")
         seen_names[name] = index
         try:
             countries = _codes(entry.get("countries", ()))
@@ -501,7 +511,7 @@ def _parse_keys(raw: Any, path: str | Path, lines: _Lines) -> dict[str, str]:
     keys: dict[str, str] = {}
     for binding_id, value in raw.items():
         if not isinstance(value, str) or not value.strip():
-            raise ConfigError(path, f"[keys] {binding_id} must be a key name such as \"j\" or \"ctrl+n\"",
+            raise ConfigError(path, f"[keys] {cut(binding_id)} must be a key name such as \"j\" or \"ctrl+n\"",
                               lines.key(lines.table("keys"), binding_id))
         keys[binding_id] = value.strip()
     return keys

@@ -111,8 +111,8 @@ def unique_name(name: str, taken: Iterable[str], url: str = "") -> str:
 
 
 class _Names:
-    """The feed names taken (case-insensitively), and the next number to try after each name: adding
-    20,000 feeds of one name counts up once, not from 2 for each."""
+    """The feed names taken (case-insensitively), and the next number to try after each name: adding many
+    feeds of one name counts up once, not from 2 for each."""
 
     def __init__(self, names: Iterable[str]) -> None:
         self._taken = {name.casefold() for name in names}
@@ -242,15 +242,15 @@ def _toml_value(value: object) -> str:
 
 
 def _tables_text(feeds: Sequence[FeedConfig]) -> str:
-    """The feeds as [[feeds]] tables with a blank line between, as tomlkit writes them (tomlkit itself
-    takes a third of a millisecond a feed: seconds for a large import)."""
+    """The feeds as [[feeds]] tables with a blank line between, as tomlkit writes them (tomlkit itself is
+    slow enough to be most of a large import)."""
     return "\n".join("[[feeds]]\n" + "".join(f"{key} = {_toml_value(value)}\n" for key, value in _feed_values(feed).items())
                      for feed in feeds)
 
 
 def _appended(text: str, feeds: Sequence[FeedConfig]) -> str | None:
     """The feeds' tables written after the end of the text: right when the text has no [[feeds]] yet, or
-    ends with them; else None. Parsing a 20,000-feed file with tomlkit takes seconds; this takes none.
+    ends with them; else None. tomlkit would parse the whole file to add one table.
 
     A file whose lines end in CRLF gets CRLF. The caller checks the result loads as expected.
     """

@@ -124,8 +124,8 @@ NOT_HTTP = "not an http(s) URL"
 _URL_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")  # what surrogateescape makes of bytes that are not UTF-8
 _SPACE = re.compile(r"\s")
-# A URL that passes every check of feed_url_problem (if its port is in range): most do, and this one
-# match costs a tenth of urlsplit, its port and its host.
+# A URL that passes every check of feed_url_problem (if its port is in range). Most do, and one match is
+# far cheaper than urlsplit, its port and its host.
 _PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::([0-9]{1,5}))?(?:[/?#][!-~]*)?")
 
 
@@ -188,7 +188,7 @@ _HEADER = re.compile(r"\s*(\[\[?)([^\]#]*)\]")
 _KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
 _SCALAR = r"""(?:"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[A-Za-z0-9_:.+-]+)"""
 # A line that surely ends its statement: `key = value` with a one-line string, a number or a flat array
-# of those, or only a comment, or blank. Most lines are one; the others go through _Lines._scan.
+# of those, or only a comment, or blank. Most lines are one; the others go through _LineIndex._scan.
 _SIMPLE_LINE = re.compile(
     rf"\s*(?:{_KEY_PART}(?:\s*\.\s*{_KEY_PART})*\s*=\s*"
     rf"(?:{_SCALAR}|\[\s*(?:{_SCALAR}\s*(?:,\s*{_SCALAR}\s*)*,?\s*)?\]))?\s*(?:#.*)?"
@@ -284,7 +284,7 @@ class _LineIndex:
 
 class _Lines:
     """The line of a table, a key or a feed, for an error message. The text is indexed on the first
-    question, so a file without errors never is (that pass cost a tenth of loading)."""
+    question, so a file without errors never is."""
 
     def __init__(self, text: str) -> None:
         self._text = text

@@ -45,7 +45,7 @@ BAD = [
     ("unknown top-level key", 'title = "mine"\n[[feeds]]\nurl = "http://a.test/"\n', 1, "unknown key 'title'"),
     ("not http", '[[feeds]]\nname = "A"\nurl = "file:///etc/passwd"\n', 3, "must be an http(s) URL"),
     ("bad country code", '[[feeds]]\nurl = "http://a.test/"\ncountries = ["Armenia"]\n', 3, "two letters"),
-    ("zero setting", '[settings]\nconcurrency = 0\n', 2, "greater than 0"),
+    ("zero setting", '[settings]\nconcurrency = 0\n', 2, "must be from 1 to 256"),
 ]
 
 

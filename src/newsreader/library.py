@@ -409,7 +409,11 @@ def open_library(config_path: str | os.PathLike[str] | None = None, data_dir: st
     bad feeds.toml. With none found, the config is empty (with no path); a `--config` file that does not
     exist is an error, unless `create` (subscribing makes it)."""
     path = find_config(config_path)
-    if path is not None and (path.exists() or not create):
+    try:
+        exists = path is not None and path.exists()
+    except OSError as error:  # a name too long for the file system, say
+        raise ConfigError(path or "feeds.toml", f"cannot read: {error.strerror or error}") from None
+    if path is not None and (exists or not create):
         return Library(load_config(path), data_dir)
     return Library(Config(), data_dir, config_file=path)
 

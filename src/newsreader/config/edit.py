@@ -7,6 +7,7 @@ same validator that loads the config, and written atomically: a temporary file b
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -19,7 +20,17 @@ import tomlkit
 import tomlkit.exceptions
 from tomlkit.items import AoT, Array, Whitespace
 
-from newsreader.config.load import parse_config
+from newsreader.config.load import (
+    MAX_CONFIG_BYTES,
+    NOT_HTTP,
+    Unreadable,
+    cut,
+    feed_url_problem,
+    hostname,
+    parse_config,
+    read_regular_file,
+    table_headers,
+)
 from newsreader.config.locations import CONFIG_FILENAME, config_directory, find_config
 from newsreader.config.saved import checked_name, saved_filter_table
 from newsreader.config.types import Config, FeedConfig, SavedFilter
@@ -35,8 +46,6 @@ NEW_FILE_HEADER = """\
 # Settings go in a [settings] table (keep_days, refresh_minutes, ...).
 """
 
-_FEEDS_HEADER = re.compile(r"^\s*\[\[\s*feeds\s*\]\]\s*(#.*)?$")
-_ANY_HEADER = re.compile(r"^\s*\[")
 _COMMENT = re.compile(r"^\s*#")
 
 
@@ -66,9 +75,12 @@ def normalise_url(url: str) -> str:
     url = url.strip()
     if "://" not in url:
         url = "http://" + url
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port if parts.port not in (None, 80, 443) else None
+    except ValueError:  # no feed can have this URL (load refuses it): it can only equal itself
+        return url
     host = (parts.hostname or "").lower().removeprefix("www.")
-    port = parts.port if parts.port not in (None, 80, 443) else None
     netloc = f"{host}:{port}" if port else host
     path = parts.path.rstrip("/") or ""
     return urlunsplit(("", netloc, path, parts.query, ""))
@@ -96,17 +108,35 @@ def config_path_for_writing(explicit: str | os.PathLike[str] | None = None) -> P
 
 def unique_name(name: str, taken: Iterable[str], url: str = "") -> str:
     """`name` made fit for a feed: one safe line, not too long, and not already taken (case-insensitive)."""
-    taken_folded = {t.casefold() for t in taken}
-    base = safe_line(name)[:MAX_NAME_LENGTH].strip() or (urlsplit(url).hostname or "feed")
-    if base.casefold() not in taken_folded:
-        return base
-    host = urlsplit(url).hostname or ""
-    if host and f"{base} ({host})".casefold() not in taken_folded:
-        return f"{base} ({host})"
-    number = 2
-    while f"{base} ({number})".casefold() in taken_folded:
-        number += 1
-    return f"{base} ({number})"
+    return _Names(taken).claim(name, url)
+
+
+class _Names:
+    """The feed names taken (case-insensitively), and the next number to try after each name: adding many
+    feeds of one name counts up once, not from 2 for each."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self._taken = {name.casefold() for name in names}
+        self._next: dict[str, int] = {}
+
+    def claim(self, name: str, url: str = "") -> str:
+        """A name like `name` not taken yet, now taken."""
+        host = hostname(url)
+        # A name from the command line may hold bytes that are not UTF-8 (as surrogates): never writable.
+        name = safe_line(name).encode("utf-8", "replace").decode("utf-8")
+        base = name[:MAX_NAME_LENGTH].strip() or host or "feed"
+        for candidate in (base, f"{base} ({host})" if host else ""):
+            if candidate and candidate.casefold() not in self._taken:
+                return self._take(candidate)
+        number = self._next.get(base.casefold(), 2)
+        while f"{base} ({number})".casefold() in self._taken:
+            number += 1
+        self._next[base.casefold()] = number + 1
+        return self._take(f"{base} ({number})")
+
+    def _take(self, name: str) -> str:
+        self._taken.add(name.casefold())
+        return name
 
 
 # -- reading and writing -------------------------------------------------------------------------------
@@ -119,22 +149,24 @@ class _File:
     config: Config
     exists: bool
     mode: int | None = field(default=None)
+    bom: bool = False  #: the file starts with a byte order mark, which it keeps
 
 
 def _read(path: Path) -> _File:
     real = Path(os.path.realpath(path))
     try:
-        raw = real.read_bytes()
-    except FileNotFoundError:
-        return _File(real, "", Config(path=str(path)), exists=False)
-    except OSError as error:
-        raise FeedListError(f"{path}: cannot read: {error.strerror or error}") from None
+        raw = read_regular_file(real, MAX_CONFIG_BYTES)
+    except Unreadable as error:
+        if error.missing:
+            return _File(real, "", Config(path=str(path)), exists=False)
+        raise FeedListError(f"{path}: {error}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise FeedListError(f"{path}: not UTF-8 text; fix it before changing it") from None
     config = parse_config(text, path)  # a broken file is reported (ConfigError), never overwritten
-    return _File(real, text, config, exists=True, mode=real.stat().st_mode & 0o7777)
+    bom = text.startswith("\ufeff")
+    return _File(real, text.removeprefix("\ufeff"), config, exists=True, mode=real.stat().st_mode & 0o7777, bom=bom)
 
 
 def _write_atomically(file: _File, text: str) -> None:
@@ -146,7 +178,7 @@ def _write_atomically(file: _File, text: str) -> None:
         raise FeedListError(f"{file.path}: cannot write: {error.strerror or error}") from None
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
+            out.write("\ufeff" + text if file.bom else text)
             out.flush()
             os.fsync(out.fileno())
         if file.mode is not None:
@@ -175,23 +207,66 @@ def _checked(file: _File, text: str, expected: Sequence[FeedConfig]) -> str:
 # -- adding --------------------------------------------------------------------------------------------
 
 
+def _feed_values(feed: FeedConfig) -> dict[str, object]:
+    """What a feed's table holds, in the order written."""
+    values: dict[str, object] = {"name": feed.name, "url": feed.url}
+    if feed.region:
+        values["region"] = feed.region
+    if feed.countries:
+        values["countries"] = list(feed.countries)
+    if feed.home:
+        values["home"] = feed.home
+    if feed.tags:
+        values["tags"] = list(feed.tags)
+    if feed.fulltext is not None:
+        values["fulltext"] = feed.fulltext
+    if feed.max_stories is not None:
+        values["max_stories"] = feed.max_stories
+    return values
+
+
 def _feed_table(feed: FeedConfig, *, inline: bool = False) -> tomlkit.items.Table | tomlkit.items.InlineTable:
     table = tomlkit.inline_table() if inline else tomlkit.table()
-    table["name"] = feed.name
-    table["url"] = feed.url
-    if feed.region:
-        table["region"] = feed.region
-    if feed.countries:
-        table["countries"] = list(feed.countries)
-    if feed.home:
-        table["home"] = feed.home
-    if feed.tags:
-        table["tags"] = list(feed.tags)
-    if feed.fulltext is not None:
-        table["fulltext"] = feed.fulltext
-    if feed.max_stories is not None:
-        table["max_stories"] = feed.max_stories
+    for key, value in _feed_values(feed).items():
+        table[key] = value
     return table
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    if isinstance(value, str):
+        # JSON's escapes are TOML's; TOML also wants DEL escaped.
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+    return str(value)
+
+
+def _tables_text(feeds: Sequence[FeedConfig]) -> str:
+    """The feeds as [[feeds]] tables with a blank line between, as tomlkit writes them (tomlkit itself is
+    slow enough to be most of a large import)."""
+    return "\n".join("[[feeds]]\n" + "".join(f"{key} = {_toml_value(value)}\n" for key, value in _feed_values(feed).items())
+                     for feed in feeds)
+
+
+def _appended(text: str, feeds: Sequence[FeedConfig]) -> str | None:
+    """The feeds' tables written after the end of the text: right when the text has no [[feeds]] yet, or
+    ends with them; else None. tomlkit would parse the whole file to add one table.
+
+    A file whose lines end in CRLF gets CRLF. The caller checks the result loads as expected.
+    """
+    headers = table_headers(text)
+    if any(name == "feeds" for _, name, _ in headers) and headers[-1][1:] != ("feeds", True):
+        return None
+    if not text:
+        return NEW_FILE_HEADER + "\n" + _tables_text(feeds)
+    newline = "\r\n" if text.partition("\n")[0].endswith("\r") else "\n"
+    if not text.endswith("\n"):
+        text += newline
+    if not text.endswith(("\n\n", "\n\r\n")):
+        text += newline
+    return text + _tables_text(feeds).replace("\n", newline)
 
 
 def _append_feeds(text: str, feeds: Sequence[FeedConfig], path: Path) -> str:
@@ -199,7 +274,7 @@ def _append_feeds(text: str, feeds: Sequence[FeedConfig], path: Path) -> str:
         text += "\n"
     try:
         document = tomlkit.parse(text) if text else tomlkit.document()
-    except tomlkit.exceptions.ParseError as error:  # tomllib accepted it, so this is a tomlkit limitation
+    except (tomlkit.exceptions.ParseError, RecursionError) as error:  # tomllib accepted it: a tomlkit limitation
         raise FeedListError(f"{path}: cannot edit this file safely ({error}); add the feed by hand") from None
     if not text:
         for line in NEW_FILE_HEADER.splitlines():
@@ -230,7 +305,8 @@ def _append_feeds(text: str, feeds: Sequence[FeedConfig], path: Path) -> str:
 
 
 def add_feeds(config_path: str | os.PathLike[str], feeds: Sequence[FeedConfig]) -> AddResult:
-    """Add feeds to feeds.toml, skipping (and reporting) any already there or repeated in `feeds`.
+    """Add feeds to feeds.toml, skipping (and reporting) any already there, repeated in `feeds`, or whose
+    URL no feed can have.
 
     Names are made unique; the file is created when missing. Raises FeedListError or ConfigError (a
     broken file is never touched).
@@ -239,34 +315,41 @@ def add_feeds(config_path: str | os.PathLike[str], feeds: Sequence[FeedConfig]) 
     file = _read(path)
     configured = list(file.config.feeds)
     by_url = {normalise_url(f.url): f for f in configured}
-    names = [f.name for f in configured]
+    names = _Names(f.name for f in configured)
     added: list[FeedConfig] = []
+    added_urls: set[str] = set()  # normalised
     skipped: list[tuple[FeedConfig, str]] = []
     for feed in feeds:
         url = feed.url.strip()
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            skipped.append((feed, f"not an http(s) URL: {url!r}"))
+        if problem := feed_url_problem(url):
+            skipped.append((feed, f"{NOT_HTTP}: {cut(url)!r}" if problem == NOT_HTTP else f"not a valid URL: {problem}"))
             continue
         key = normalise_url(url)
         if key in by_url:
-            earlier = by_url[key]
-            where = "earlier in this list" if earlier in added else f"already subscribed as {earlier.name!r}"
+            where = "earlier in this list" if key in added_urls else f"already subscribed as {by_url[key].name!r}"
             skipped.append((feed, where))
             continue
         feed = replace(
             feed,
             url=url,
-            name=unique_name(feed.name, names, url),
+            name=names.claim(feed.name, url),
             countries=tuple(code.upper() for code in feed.countries),
             home=feed.home.upper() if feed.home else None,
         )
         by_url[key] = feed
-        names.append(feed.name)
+        added_urls.add(key)
         added.append(feed)
     if not added:
         return AddResult(path=file.path, created=False, skipped=tuple(skipped))
-    text = _checked(file, _append_feeds(file.text, added, path), [*configured, *added])
+    expected = [*configured, *added]
+    try:
+        text = _appended(file.text, added)
+        if text is not None:
+            text = _checked(file, text, expected)
+    except FeedListError:
+        text = None
+    if text is None:
+        text = _checked(file, _append_feeds(file.text, added, path), expected)
     _write_atomically(file, text)
     return AddResult(path=file.path, created=not file.exists, added=tuple(added), skipped=tuple(skipped))
 
@@ -301,15 +384,21 @@ def _remove_by_lines(text: str, index: int) -> str | None:
     The comments just above the next table stay with that table. None when the text's headers cannot be
     matched to tables (the caller then lets tomlkit do it).
     """
-    lines = text.splitlines(keepends=True)
-    headers = [n for n, line in enumerate(lines) if _ANY_HEADER.match(line) and not _COMMENT.match(line)]
-    feed_headers = [n for n in headers if _FEEDS_HEADER.match(lines[n])]
+    # Split at "\n" only, as TOML does (splitlines() would also split inside a string holding \u2028).
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    if not lines[-1]:
+        lines.pop()
+    found = table_headers(text)
+    headers = [number - 1 for number, _, _ in found]
+    feed_headers = [number - 1 for number, name, is_array in found if is_array and name == "feeds"]
     if index >= len(feed_headers):
         return None
     header = feed_headers[index]
-    previous = max((n for n in headers if n < header), default=-1)
+    position = headers.index(header)
+    previous = headers[position - 1] if position else -1
     start = _comment_block_start(lines, header, previous + 1)
-    following = [n for n in headers if n > header]
+    following = headers[position + 1:position + 2]
     if following:
         end = _comment_block_start(lines, following[0], header + 1)
     else:
@@ -332,7 +421,7 @@ def _remove_by_lines(text: str, index: int) -> str | None:
 def _remove_by_tomlkit(text: str, index: int, path: Path) -> str:
     try:
         document = tomlkit.parse(text)
-    except tomlkit.exceptions.ParseError as error:
+    except (tomlkit.exceptions.ParseError, RecursionError) as error:
         raise FeedListError(f"{path}: cannot edit this file safely ({error}); remove the feed by hand") from None
     del document["feeds"][index]
     return tomlkit.dumps(document)

@@ -17,15 +17,15 @@ import xml.etree.ElementTree as ElementTree
 import xml.parsers.expat
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import listparser
 
 from newsreader.config.edit import add_feeds
+from newsreader.config.load import MAX_STORIES_RANGE, Unreadable, hostname, read_regular_file
 from newsreader.config.types import FeedConfig
 from newsreader.errors import OpmlError
 from newsreader.text.sanitize import safe_line
@@ -63,20 +63,11 @@ class ImportResult:
 
 
 def read_opml_file(path: str | os.PathLike[str]) -> bytes:
-    """The file's bytes, refusing one over MAX_OPML_BYTES without reading it all."""
-    path = Path(path)
+    """The file's bytes, refusing one over MAX_OPML_BYTES, or anything but a regular file, without reading it."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_OPML_BYTES + 1)
-    except FileNotFoundError:
-        raise OpmlError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise OpmlError(f"{path}: is a directory, not an OPML file") from None
-    except OSError as error:
-        raise OpmlError(f"{path}: cannot read: {error.strerror or error}") from None
-    if len(data) > MAX_OPML_BYTES:
-        raise OpmlError(f"{path}: too large for an OPML file (over {MAX_OPML_BYTES // (1024 * 1024)} MiB)")
-    return data
+        return read_regular_file(path, MAX_OPML_BYTES, "an OPML file")
+    except Unreadable as error:
+        raise OpmlError(f"{path}: {error}") from None
 
 
 @dataclass(slots=True)
@@ -84,13 +75,13 @@ class _Scan:
     root: str | None = None
     outlines: int = 0
     site_only: int = 0  #: outlines with an htmlUrl and no xmlUrl: a website, not a feed
-    urls: Counter[str] | None = None
-    extensions: dict[str, dict[str, str]] | None = None  #: feed URL -> our attributes (first occurrence)
+    urls: Counter[str] = field(default_factory=Counter)
+    extensions: dict[str, dict[str, str]] = field(default_factory=dict)  #: feed URL -> our attributes (first seen)
 
 
 def _scan(data: bytes, source: str) -> _Scan:
     """Check the XML strictly and collect what listparser does not give: roots, counts, our attributes."""
-    scan = _Scan(urls=Counter(), extensions={})
+    scan = _Scan()
     parser = xml.parsers.expat.ParserCreate(namespace_separator="|")
 
     def refuse_entities(*_: object) -> None:
@@ -135,7 +126,8 @@ def _extension_fields(ours: Mapping[str, str]) -> dict[str, object]:
         fields["region"] = region
     if ours.get("fulltext") in ("true", "false"):
         fields["fulltext"] = ours["fulltext"] == "true"
-    if ours.get("maxStories", "").isdigit() and int(ours["maxStories"]) > 0:
+    lowest, highest = MAX_STORIES_RANGE
+    if re.fullmatch(r"[0-9]{1,9}", ours.get("maxStories", "")) and lowest <= int(ours["maxStories"]) <= highest:
         fields["max_stories"] = int(ours["maxStories"])
     # Our exact tag list, in order: folders and the category attribute cannot carry every tag faithfully.
     try:
@@ -178,7 +170,7 @@ def parse_opml(data: bytes, source: str = "OPML") -> OpmlFeeds:
         fields: dict[str, object] = {"tags": _tags(entry.get("categories", []))}
         fields.update(_extension_fields(ours))
         feed = FeedConfig(
-            name=safe_line(entry.get("title")) or urlsplit(url).hostname or url,
+            name=safe_line(entry.get("title")) or hostname(url) or url,
             url=url,
             **fields,  # type: ignore[arg-type]
         )

@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import feedparser
 
 from newsreader.config.edit import find_feed, normalise_url
+from newsreader.config.load import NOT_HTTP, cut, feed_url_problem
 from newsreader.config.types import FeedConfig, Settings
 from newsreader.errors import DiscoveryError, NoFeedsFound, Unreachable
 from newsreader.model import Discovery, FeedCandidate
@@ -62,12 +63,19 @@ def feed_links(html: str, page_url: str) -> list[tuple[str, str]]:
         collector.close()
     except Exception:  # html.parser copes with almost anything; a page it cannot read announces nothing
         pass
-    base = urljoin(page_url, collector.base) if collector.base else page_url
+    try:
+        base = urljoin(page_url, collector.base) if collector.base else page_url
+    except ValueError:  # a <base href> no URL parser can read ("http://[::1/x"): the page's own address
+        base = page_url
     seen: set[str] = set()
     links = []
     for href, title in collector.links:
-        url = urljoin(base, href)
-        if urlsplit(url).scheme in ("http", "https") and url not in seen:
+        try:
+            url = urljoin(base, href)
+            scheme = urlsplit(url).scheme
+        except ValueError:  # a malformed link on the page is not a feed: the others still are
+            continue
+        if scheme in ("http", "https") and url not in seen:
             seen.add(url)
             links.append((url, safe_line(title)))
     return links
@@ -110,9 +118,9 @@ def normalise_input(url: str) -> str:
     # "mailto:x" or "javascript:x" name another scheme; "localhost:8080/x" is a host and a port.
     if "://" not in url and not _OTHER_SCHEME.match(url):
         url = "https://" + url
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise DiscoveryError(f"not a web address: {url!r} (give an http or https URL)")
+    if problem := feed_url_problem(url):
+        why = "give an http or https URL" if problem == NOT_HTTP else problem
+        raise DiscoveryError(f"not a web address: {cut(url)!r} ({why})")
     return url
 
 

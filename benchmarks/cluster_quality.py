@@ -183,7 +183,8 @@ def fit(rows: Sequence[dict], stories: Sequence, rounds: int = 0,
     with `restore`); each later round runs the clusterer with the weights of the round before, and weighs
     each story against the clusters it really finds (a cluster is the story's own when most of its
     stories are of the story's event). Candidates with next to no evidence are left out."""
-    from newsreader.clusters import Clusterer, clusterer as clusterer_module, decision
+    from newsreader.clusters import Clusterer, decision
+    from newsreader.clusters import clusterer as clusterer_module
     from newsreader.clusters.evidence import inputs
 
     samples: dict[bool, tuple[list, list]] = {True: ([], []), False: ([], [])}
@@ -208,7 +209,7 @@ def fit(rows: Sequence[dict], stories: Sequence, rounds: int = 0,
                 clusterer.restore(story, gold)
         weights = _logistic_fit(*samples[True]), _logistic_fit(*samples[False])
     clusterer_module.probability = decision.probability
-    for same, (xs, ys) in samples.items():
+    for same, (_xs, ys) in samples.items():
         print(f"{'same' if same else 'other'} language: {len(ys)} examples, {sum(ys)} of their own event",
               file=sys.stderr)
     return weights

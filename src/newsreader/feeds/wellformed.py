@@ -34,6 +34,7 @@ except (ImportError, AttributeError):  # pragma: no cover - a feedparser without
 ATOM = "http://www.w3.org/2005/Atom"
 RSS10 = "http://purl.org/rss/1.0/"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 #: How feedparser treats the entry elements read here, by its handler names for them.
 _TITLES = frozenset({"title", "dc_title", "media_title"})
@@ -167,14 +168,24 @@ def _read(root: Any) -> dict[str, Any]:
         raise _Unsupported(root.tag)
     atom = version == "atom10"
     entries = [_entry(item, atom) for item in root.iter(item_tag)]
-    return {"version": version, "bozo": False, "feed": _feed(feed_level, item_tag), "entries": entries}
+    feed = _feed(feed_level, item_tag)
+    # feedparser takes the feed's language from xml:lang on the root, then <language> in the channel.
+    language = root.get(_XML_LANG, root.get("lang")) or None
+    if "language" not in feed and language:
+        feed["language"] = language.replace("_", "-")
+    # feedparser starts an entry at any <item> or <entry>, whatever its namespace or format.
+    if root.xpath("count(//*[local-name()='item' or local-name()='entry'])") != len(entries):
+        raise _Unsupported("entries outside the format's own")
+    return {"version": version, "bozo": False, "feed": feed, "entries": entries}
 
 
 def _feed(channel: Any, item_tag: str) -> dict[str, Any]:
     """The feed's title and link, from the channel's (or Atom feed's) own children."""
     title: str | None = None
     link: str | None = None
-    titles = 0
+    guid_link: str | None = None
+    language: str | None = None
+    titles = ids = 0
     for child in channel:
         if not isinstance(child.tag, str) or child.tag == item_tag:
             continue
@@ -184,15 +195,24 @@ def _feed(channel: Any, item_tag: str) -> dict[str, Any]:
             title = _typed_text(child, "text/plain")
         elif name == "link" and (value := _link(child, in_entry=False)) is not None:
             link = value
+        elif name in ("guid", "id"):
+            # As for an entry: a permalink id stands for the feed's link when no link comes before or after.
+            ids += 1
+            if _attributes(child).get("ispermalink", "true") == "true" and link is None:
+                guid_link = _urljoin(_text(child))
+        elif name in ("language", "dc_language"):
+            language = _text(child)
         elif name in ("dc_title", "media_title"):
             raise _Unsupported(name)
-    if titles > 1:
-        raise _Unsupported("second feed title")
+    if titles > 1 or ids > 1:
+        raise _Unsupported("second feed title or id")
     feed: dict[str, Any] = {}
     if title is not None:
         feed["title"] = title
-    if link is not None:
-        feed["link"] = link
+    if link is not None or guid_link is not None:
+        feed["link"] = link if link is not None else guid_link
+    if language is not None:
+        feed["language"] = language
     return feed
 
 

@@ -235,6 +235,6 @@ class AddFeedScreen(ModalScreen["AddResult | None"]):
         if event.state is WorkerState.SUCCESS and worker.name == "discover":
             self._found(worker.result)  # type: ignore[arg-type]
         elif event.state is WorkerState.SUCCESS and worker.name == "add":
-            self.dismiss(worker.result)  # type: ignore[arg-type]
+            self.dismiss(worker.result)
         elif event.state is WorkerState.ERROR:
             self._fail(error_line(worker.error))  # type: ignore[arg-type]

@@ -212,7 +212,7 @@ class ReaderScreen(FeedActions, StoryActions):
             self._close_search(accepted=True)
         panes = [pane for pane in self.panes if pane.display]
         focused = self.focused
-        index = panes.index(focused) if focused in panes else 1  # type: ignore[arg-type]
+        index = panes.index(focused) if focused in panes else 1
         # set_focus now, not focus() (later): the keys typed behind tab must reach the new pane
         self.set_focus(panes[(index + step) % len(panes)])
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events
@@ -25,6 +26,9 @@ from newsreader.text.sanitize import safe_line, safe_text
 from newsreader.ui import keymap
 from newsreader.ui.format import long_when
 from newsreader.ui.widgets.filter_bar import forward_to_search
+
+if TYPE_CHECKING:
+    from textual.widgets import Markdown
 
 #: The only link schemes the reader hands to a browser.
 OPENABLE_SCHEMES = ("http://", "https://", "mailto:")
@@ -206,7 +210,7 @@ class ArticleView(VerticalScroll, can_focus=True, inherit_bindings=False):
     def on_key(self, event: events.Key) -> None:
         forward_to_search(self, event)
 
-    def on_markdown_link_clicked(self, event) -> None:  # type: ignore[no-untyped-def]  # Markdown.LinkClicked
+    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         event.stop()
         self.post_message(self.LinkClicked(safe_line(event.href)))
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.message import Message
 from textual.reactive import reactive
 from textual.timer import Timer
@@ -216,5 +216,5 @@ class FilterPane(Tree[FilterRow]):
         else:
             self.post_message(self.Chosen(row.kind, row.value))
 
-    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+    def on_key(self, event: events.Key) -> None:
         forward_to_search(self, event)

@@ -4,7 +4,7 @@
 Binding ids are stable names for `[keys]`:
 
     [keys]
-    "story.star" = "S"
+    "story.star" = "F"
     "cursor.down" = "j,down,ctrl+n"
 
 Each action has a scope: "app" (bound on the app: quit, help), "screen" (the reader screen's actions:

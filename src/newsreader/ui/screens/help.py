@@ -44,7 +44,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body") as body:
             body.border_title = "Keys"
-            body.border_subtitle = Text('escape closes · rebind in feeds.toml: [keys] "story.star" = "S"')
+            body.border_subtitle = Text('escape closes · rebind in feeds.toml: [keys] "story.star" = "F"')
             yield Static(keys_table(self._overrides, lambda key: self.app.get_key_display(Binding(key, ""))))
 
     def feed_key(self, key: str, character: str | None) -> bool:

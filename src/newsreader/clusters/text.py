@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .folding import fold
 from .stopwords import ALL_STOPWORDS, STOPWORDS, guess_latin_language
@@ -161,6 +162,13 @@ def _key(token: str, language: str) -> str | None:
     return key if len(key) >= 2 else None
 
 
+@lru_cache(maxsize=1 << 16)
+def _token(token: str, language: str, prefix: int) -> tuple[str | None, str | None]:
+    """A token's word and key (each None when it gives none): news repeats its words, so they are worked
+    out once each."""
+    return _word(token, language, prefix), _key(token, language)
+
+
 def terms(title: str, summary: str = "", language: str | None = None, *, prefix: int = 6,
           summary_chars: int = 400) -> Terms:
     """The story's words and keys. Only the first `summary_chars` of the summary count: a lead says what
@@ -181,10 +189,9 @@ def terms(title: str, summary: str = "", language: str | None = None, *, prefix:
                 grams = [token[i:i + 2] for i in range(len(token) - 1)] or [token]
                 words.extend(grams * weight)
                 continue
-            word = _word(token, language, prefix)
+            word, key = _token(token, language, prefix)
             if word is not None:
                 words.extend((word,) * weight)
-            key = _key(token, language)
             if key is not None:
                 keys[key] = None
             if weight == 2 and _is_number(token) and not _YEAR.match(token):

@@ -48,6 +48,9 @@ def story_record(story: Story) -> dict[str, object]:
         "countries": [safe_line(code) for code in story.countries],
         "mentions": [safe_line(code) for code in story.mentions],
         "regions": [safe_line(region) for region in story.regions],
+        "cluster": story.cluster,  # shared by the stories of one event; a story alone has its own
+        "cluster_size": story.cluster_size,
+        "language": safe_line(story.language) or None,
         "text": safe_text(story.text or story.summary),
         "text_source": story.text_source,
     }

@@ -18,6 +18,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -65,6 +66,7 @@ from newsreader.model import (
     Story,
     StoryFilter,
     StoryHeader,
+    Version,
 )
 from newsreader.store import Retention, Store
 
@@ -150,20 +152,45 @@ class Library:
         return self.store.iter_stories(story_filter)
 
     def headers(self, story_filter: StoryFilter, *, limit: int = 100, offset: int = 0) -> list[StoryHeader]:
+        """A page of the list; with `grouped`, of clusters (a row each, the newest story passing the filter)."""
+        if story_filter.grouped:
+            return self.store.cluster_headers(story_filter, limit=limit, offset=offset)
         return self.store.headers(story_filter, limit=limit, offset=offset)
 
     def position(self, story_filter: StoryFilter, story_id: int) -> int | None:
+        """Where the story's row is in `headers(story_filter)` (grouped: its cluster's row)."""
+        if story_filter.grouped:
+            return self.store.cluster_position(story_filter, story_id)
         return self.store.position(story_filter, story_id)
 
     def story(self, story_id: int) -> Story | None:
+        """One story in full, with the other stories of its cluster (`versions`)."""
         story = self.store.story(story_id)
-        if story is None or story.text_source == "article" or story.fulltext_error or not story.link:
+        if story is None:
+            return None
+        if story.cluster_size > 1:
+            story = replace(story, versions=tuple(v for v in self.versions(story_id) if v.id != story_id))
+        if story.text_source == "article" or story.fulltext_error or not story.link:
             return story
         feed = next((f for f in self.config.feeds if f.name == story.feed), None)
         wants = feed is not None and (feed.fulltext if feed.fulltext is not None else self.config.settings.fulltext)
         return replace(story, article_pending=True) if wants else story
 
+    def versions(self, story_id: int) -> list[Version]:
+        """Every story of the story's cluster, itself included, oldest first: who told it, from which country,
+        in which language, when."""
+        from newsreader.tagging import outlet_country
+
+        feeds = {feed.url: feed for feed in self.config.feeds}
+        return [Version(id=row.id, feed=row.feed, title=row.title, when=datetime.fromtimestamp(row.sort_at, UTC),
+                        language=row.language, read=row.read,
+                        country=outlet_country(row.feed_url, feeds.get(row.feed_url), row.feed_language))
+                for row in self.store.cluster_versions(story_id)]
+
     def count(self, story_filter: StoryFilter = StoryFilter()) -> Counts:
+        """Stories passing the filter, and how many are unread; with `grouped`, clusters."""
+        if story_filter.grouped:
+            return self.store.cluster_count(story_filter)
         return self.store.count(story_filter)
 
     def total_stories(self) -> int:
@@ -198,14 +225,23 @@ class Library:
     def mark_starred(self, story_id: int, starred: bool = True) -> None:
         self.store.set_starred(story_id, starred)
 
+    def mark_cluster_read(self, story_id: int, read: bool = True) -> list[int]:
+        """Mark the story and the rest of its cluster read (or unread); returns the ids that changed."""
+        return self.store.set_cluster_read(story_id, read)
+
     def mark_all_read(self, story_filter: StoryFilter, read: bool = True) -> int:
-        """Mark every story the filter lets through read; returns how many changed."""
+        """Mark every story the filter lets through read (grouped: every story of those clusters); returns how
+        many changed."""
+        if story_filter.grouped:
+            return self.store.set_clusters_read_matching(story_filter, read)
         return self.store.set_read_matching(story_filter, read)
 
     def neighbour(self, story_filter: StoryFilter, story_id: int | None, *, forward: bool = True,
                   unread: bool = False) -> StoryHeader | None:
-        """The next story (older; `forward`) or the previous one in the list the filter makes, the next unread
-        one with `unread`; from the top when `story_id` is None."""
+        """The next row (older; `forward`) or the previous one in the list the filter makes (grouped: of
+        clusters), the next unread one with `unread`; from the top when `story_id` is None."""
+        if story_filter.grouped:
+            return self.store.cluster_neighbour(story_filter, story_id, forward=forward, unread=unread)
         return self.store.neighbour(story_filter, story_id, forward=forward, unread=unread)
 
     # -- fetching -------------------------------------------------------------------------------------
@@ -269,6 +305,14 @@ class Library:
         from newsreader.tagging import home_of
 
         return home_of(feed.url, feed), not feed.home
+
+    def recluster(self, *, on_batch: Callable[[int], None] | None = None) -> int:
+        """Put every cached story into its cluster again, from nothing, in order of publication; returns how
+        many clusters there are now."""
+        from newsreader.clustering import recluster, state_path
+
+        recluster(self.store, state_path(self.store.path), on_batch=on_batch)
+        return self.store.cluster_count(StoryFilter()).total
 
     def vacuum(self) -> Vacuumed:
         """Apply retention now and compact the cache."""
@@ -452,6 +496,7 @@ __all__ = [
     "Unreachable",
     "Unsubscribed",
     "Vacuumed",
+    "Version",
     "config_directory",
     "country_name",
     "open_library",

@@ -53,10 +53,19 @@ class Story:
     text_source: str = "feed"  #: "feed", or "article": then `text` is the extracted article as Markdown
     fulltext_error: str | None = None  #: why the article could not be extracted (one line), if it failed
     article_pending: bool = False  #: its feed keeps full articles, and this one's has not come yet
+    cluster_id: int | None = None  #: the id of the story that started its cluster; None: not clustered yet
+    cluster_size: int = 1  #: stories in its cluster, itself included
+    language: str | None = None  #: ISO 639-1, as the feed declares it or the clusterer guessed it
+    versions: tuple[Version, ...] = ()  #: the other stories of its cluster, oldest first (`Library.story`)
 
     @property
     def when(self) -> datetime:
         return self.published or self.fetched_at
+
+    @property
+    def cluster(self) -> int:
+        """Its cluster's id: a story alone (or not clustered yet) is its own."""
+        return self.cluster_id if self.cluster_id is not None else self.id
 
     @property
     def feed_text(self) -> str:
@@ -84,6 +93,9 @@ class StoryFilter:
     region: str | None = None  #: region name
     include_mentions: bool = False  #: country filter also matches passing mentions
     fulltext_missing: bool = False
+    #: one row per cluster (the list's headers, counts, positions and neighbours): a cluster is in when any
+    #: of its stories passes the other fields, and shows as the newest of those
+    grouped: bool = False
 
     def but(self, **changes: object) -> StoryFilter:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -104,6 +116,23 @@ class StoryHeader:
     read: bool
     starred: bool
     countries: tuple[str, ...]
+    cluster: int | None = None  #: its cluster's id (the story's own when alone); set in a grouped list
+    stories: int = 1  #: a grouped row: the cluster's stories
+    outlets: int = 1  #: a grouped row: the feeds that told it
+    languages: tuple[str, ...] = ()  #: a grouped row: the languages it was told in
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """Another outlet's telling of a story: one row of "the same story elsewhere"."""
+
+    id: int
+    feed: str
+    title: str
+    when: datetime
+    language: str | None
+    country: str | None  #: the outlet's home country, where known
+    read: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +193,7 @@ class ParsedFeed:
     site_url: str | None
     entries: tuple[ParsedEntry, ...]
     warning: str | None = None  #: the feed was ill-formed, and read as far as it could be
+    language: str | None = None  #: as the feed declares it (RSS <language>, xml:lang), lower case
     #: read by feedparser, not the lxml reader (wellformed.py); not part of what the feed says
     by_feedparser: bool = field(default=False, compare=False)
 
@@ -262,6 +292,7 @@ class RefreshSummary:
     articles_extracted: int = 0  #: full article texts stored
     articles_failed: int = 0  #: article pages that gave no text this time (recorded per story)
     by_feedparser: int = 0  #: feeds read by feedparser because the lxml reader handed them over
+    clustered: int = 0  #: new stories put into clusters
 
     def count(self, status: Status) -> int:
         return sum(1 for o in self.outcomes if o.status is status)

@@ -1,9 +1,9 @@
-"""Refreshing the cache, the one orchestrator: fetch -> parse -> tag -> save, then articles.
+"""Refreshing the cache, the one orchestrator: fetch -> parse -> tag -> save -> cluster, then articles.
 
 Every feed is fetched concurrently and parsed on every core; each feed is saved in one transaction on the one
-writer thread. Once every feed is saved and searchable (`on_feeds_done`: the reader's list is usable), the
-feeds with full text on have their stories' pages downloaded and extracted (articles/); this module saves
-each article and tags its story again. `on_outcome` hears of each feed as it finishes and `on_article` of
+writer thread; then the new stories join story clusters (clustering.py). Once every feed is saved, searchable
+and clustered (`on_feeds_done`: the reader's list is usable), the feeds with full text on have their stories'
+pages downloaded and extracted (articles/); this module saves each article and tags its story again. `on_outcome` hears of each feed as it finishes and `on_article` of
 each page, so the CLI can draw a progress bar and the reader show progress; one bad feed never stops the
 others.
 """
@@ -136,6 +136,7 @@ async def refresh_feeds(
                 raise
             raise cache_error from None
         await on_writer(store.index_pending)
+        summary.clustered = await _cluster(store, on_writer)
         # The articles come after the feeds, so the list is there to read while the pages come. Failed and
         # unchanged feeds too: their stories may have retries due.
         wanted = await articles.plan([ids[feed.url] for feed in targets if feed.url in with_text]) if articles else []
@@ -222,6 +223,7 @@ async def _refresh_one(
             warning=parsed.warning if not parsed.entries else None,
             index=False,  # the run indexes new stories for search in batches
             body_hash=body_hash if parsed.entries or not parsed.warning else None,  # a warning must show again
+            language=parsed.language,
         ),
     )
     return FeedOutcome(feed, Status.UPDATED, new=saved.new, updated=saved.updated, http_status=result.status)
@@ -237,6 +239,20 @@ async def _parse(pool: ParserPool, loop: asyncio.AbstractEventLoop, body: bytes,
             # of the run rather than failing every remaining feed.
             pool.workers = 0
     return await loop.run_in_executor(None, parse_feed, body, options)
+
+
+async def _cluster(store: Store, on_writer: Writer) -> int:
+    """The clustering stage (clustering.py), on the writer thread: nothing else writes while it runs, and the
+    list then shows the new stories already grouped. A cancelled run stops it within a few hundred stories."""
+    from newsreader.clustering import cluster_new_stories, state_path
+
+    stop = threading.Event()
+    try:
+        run = await on_writer(partial(cluster_new_stories, store, state_path(store.path), stop=stop))
+    except asyncio.CancelledError:
+        stop.set()
+        raise
+    return run.placed
 
 
 def _first_store_error(group: BaseExceptionGroup) -> StoreError | None:

@@ -39,6 +39,16 @@ def home_of(feed_url: str, feed: FeedConfig | None) -> str | None:
     return infer_home(feed_url, None)
 
 
+def outlet_country(feed_url: str, feed: FeedConfig | None, language: str | None) -> str | None:
+    """The country an outlet tells the news from, for "who covered it": its home as feeds.toml says, else as
+    its address and its declared language say (geo.infer_home, as the parser tags its stories)."""
+    if feed is not None and feed.home:
+        return feed.home
+    from newsreader.geo import infer_home
+
+    return infer_home(feed_url, language)
+
+
 def explain_story(tagger: Tagger, *, title: str, summary: str, text: str, text_source: str, link: str | None,
                   categories: Sequence[str], pinned: Sequence[str] = (), home: str | None = None) -> Explanation:
     """Why the story has the tags `tag_story` gives it: the same reading, as data."""

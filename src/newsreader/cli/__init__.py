@@ -1,5 +1,5 @@
-"""The `newsreader` command line: a table of commands (reading.py, fetching.py, subscriptions.py) over the
-library. With no command it opens the reader.
+"""The `newsreader` command line: a table of commands (reading.py, fetching.py, clusters.py, subscriptions.py)
+over the library. With no command it opens the reader.
 
 Every failure a person can cause or meet ends in one line on stderr and an exit status (README, Commands):
 0 done, 1 nothing could be fetched, 2 bad input, 3 the cache cannot be used, 130/143 interrupted, 70 a bug
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from rich.console import Console
 
 from newsreader import __version__
-from newsreader.cli import fetching, reading, subscriptions
+from newsreader.cli import clusters, fetching, reading, subscriptions
 from newsreader.cli.common import (
     EXIT_BUG,
     EXIT_CACHE,
@@ -32,7 +32,7 @@ from newsreader.cli.common import (
     print_error,
 )
 
-COMMANDS: tuple[Command, ...] = reading.COMMANDS + fetching.COMMANDS + subscriptions.COMMANDS
+COMMANDS: tuple[Command, ...] = reading.COMMANDS + fetching.COMMANDS + clusters.COMMANDS + subscriptions.COMMANDS
 BY_NAME = {command.name: command for command in COMMANDS}
 
 

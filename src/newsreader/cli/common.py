@@ -8,12 +8,15 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from rich.console import Console
 from rich.text import Text
 
 from newsreader.library import Library, StoryFilter, config_directory, open_library
 from newsreader.text.sanitize import safe_line
+
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_NOTHING_FETCHED = 1
@@ -114,6 +117,22 @@ def size(n: float) -> str:
             return f"{int(n)} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
         n /= 1024
     return str(n)
+
+
+def with_progress(console: Console, label: str, total: int, work: Callable[[Callable[[int], None] | None], T]) -> T:
+    """Run `work(on_batch)`, drawing a progress bar of `total` on a terminal (on_batch(n): n more done)."""
+    if not console.is_terminal:
+        return work(None)
+    from rich.progress import Progress
+
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        return work(lambda n: progress.update(task, advance=n))
+
+
+def nothing_listed(console: Console, library: Library) -> None:
+    """What `list` says when it has no row to print."""
+    console.print(Text("No stories match." if library.total_stories() else "The cache is empty: run `newsreader fetch` first."))
 
 
 def interactive() -> bool:

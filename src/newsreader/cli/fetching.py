@@ -26,6 +26,7 @@ from newsreader.cli.common import (
     say,
     short_date,
     size,
+    with_progress,
 )
 from newsreader.library import ArticleOutcome, FeedOutcome, RefreshSummary, Status
 from newsreader.text.sanitize import safe_line
@@ -199,14 +200,7 @@ def _article_summary(statuses: dict[str, int]) -> Text:
 def cmd_retag(context: Context) -> int:
     library, console = context.library, context.console
     total = library.total_stories()
-    if console.is_terminal:
-        from rich.progress import Progress
-
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("Tagging", total=total)
-            changed = library.retag(on_batch=lambda n: progress.update(task, advance=n))
-    else:
-        changed = library.retag()
+    changed = with_progress(console, "Tagging", total, lambda on_batch: library.retag(on_batch=on_batch))
     say(console, f"re-tagged {total} stories; {changed} changed")
     return EXIT_OK
 

@@ -25,6 +25,7 @@ from newsreader.cli.common import (
     add_filter_options,
     filter_from_args,
     iso,
+    nothing_listed,
     say,
     short_date,
 )
@@ -40,7 +41,10 @@ def story_json(story: Story, *, full: bool = False) -> dict[str, object]:
     if not full:
         del data["text"], data["text_source"]
     else:
+        from newsreader.cli.clusters import version_json
+
         data["fulltext_error"] = story.fulltext_error
+        data["versions"] = [version_json(version) for version in story.versions]
     return data
 
 
@@ -68,18 +72,25 @@ def _list_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON array")
     parser.add_argument("--fulltext-missing", action="store_true",
                         help="only stories without their full article text (not extracted, or it failed)")
+    parser.add_argument("--grouped", action="store_true",
+                        help="one line per story cluster (the same event told by several outlets): its newest "
+                             "headline, how many outlets told it and in which languages")
 
 
 def cmd_list(context: Context) -> int:
     args, console, library = context.args, context.console, context.library
     if args.limit < 0:
         raise UsageError(f"--limit takes 0 (all) or more, not {args.limit}")
+    if args.grouped:
+        from newsreader.cli.clusters import list_grouped
+
+        return list_grouped(context, None if args.limit == 0 else args.limit)
     stories = library.stories(filter_from_args(args), limit=None if args.limit == 0 else args.limit)
     if args.json:
         print(json.dumps([story_json(s) for s in stories], ensure_ascii=False, indent=2))
         return EXIT_OK
     if not stories:
-        console.print(Text("No stories match." if library.total_stories() else "The cache is empty: run `newsreader fetch` first."))
+        nothing_listed(console, library)
         return EXIT_OK
     now = datetime.now(UTC)
     table = Table(box=None, show_edge=False, pad_edge=False, header_style="bold")
@@ -146,6 +157,10 @@ def cmd_show(context: Context) -> int:
             lines.append(Text(f"full text unavailable: {safe_line(story.fulltext_error)}; showing {shown}", style="dim"))
             lines.append(Text(""))
     lines.append(Text(body))
+    if story.versions:
+        from newsreader.cli.clusters import version_lines
+
+        lines += version_lines(story)
     for line in lines:
         console.print(line, soft_wrap=not console.is_terminal)
     return EXIT_OK

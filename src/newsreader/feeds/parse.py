@@ -154,6 +154,7 @@ def parse_feed(body: bytes, options: ParseOptions) -> ParsedFeed:
         site_url=_absolute(feed_info.get("link"), options.url),
         entries=tuple(entries),
         warning=warning,
+        language=_language(feed_info.get("language")),
         by_feedparser=by_feedparser,
     )
 
@@ -206,6 +207,12 @@ def _parse_entry(raw: Any, options: ParseOptions, tagger: Any) -> ParsedEntry:
         regions=regions,
         content_hash=digest.hexdigest(),
     )
+
+
+def _language(value: Any) -> str | None:
+    """A declared language tag as one safe lower-case token ("en-us"), or None."""
+    tag = safe_line(value if isinstance(value, str) else "").strip().lower().replace("_", "-")
+    return tag if 2 <= len(tag) <= 35 and all(part.isalnum() for part in tag.split("-")) else None
 
 
 # NYT labels its keywords by namespace; only nyt_geo names places. Its descriptors ("Russian Invasion of

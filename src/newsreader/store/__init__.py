@@ -2,6 +2,7 @@
 
 from newsreader.errors import StoreError
 from newsreader.store.articles import FulltextState, StorageStats
+from newsreader.store.clusters import ClusterInput, ClusterMark, VersionRow
 from newsreader.store.feeds import FetchState, SaveResult
 from newsreader.store.schema import SCHEMA_VERSION, SchemaError
 from newsreader.store.store import CACHE_FILENAME, Store, open_store
@@ -10,6 +11,8 @@ from newsreader.store.stories import Retention, fts_query
 __all__ = [
     "CACHE_FILENAME",
     "SCHEMA_VERSION",
+    "ClusterInput",
+    "ClusterMark",
     "FetchState",
     "FulltextState",
     "Retention",
@@ -18,6 +21,7 @@ __all__ = [
     "StorageStats",
     "Store",
     "StoreError",
+    "VersionRow",
     "fts_query",
     "open_store",
 ]

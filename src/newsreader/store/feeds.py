@@ -100,6 +100,7 @@ class FeedsTable(Database):
         fetched_at: float | None = None,
         index: bool = True,
         body_hash: str | None = None,
+        language: str | None = None,
     ) -> SaveResult:
         """Store one fetched feed: its stories and its fetch state, in one transaction.
 
@@ -162,9 +163,9 @@ class FeedsTable(Database):
             db.execute(
                 "UPDATE feeds SET http_status = ?, etag = ?, last_modified = ?, fetch_url = coalesce(?, fetch_url), "
                 "title = coalesce(?, title), site_url = coalesce(?, site_url), last_attempt = ?, last_success = ?, "
-                "last_error = ?, error_count = 0, retry_after = NULL, body_hash = ? WHERE id = ?",
+                "last_error = ?, error_count = 0, retry_after = NULL, body_hash = ?, language = ? WHERE id = ?",
                 (status, etag, last_modified, fetch_url, title, site_url, now, now, warning and f"warning: {warning}",
-                 body_hash, feed_id),
+                 body_hash, language, feed_id),
             )
             if index and new:
                 _index_pending(db)

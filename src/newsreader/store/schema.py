@@ -193,6 +193,39 @@ def _body_hash(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE feeds ADD COLUMN body_hash TEXT")
 
 
+def _clusters(db: sqlite3.Connection) -> None:
+    """Story clusters: the same event told by several outlets (clusters/, and the refresh's clustering stage).
+
+    `cluster_id` is the id of the story that started the cluster, so a story alone holds its own; NULL until
+    the clustering stage has placed the story (a cache upgraded from before clusters: every story, placed
+    by the next fetch). `language` is the story's as the clusterer read it (its feed's declared one, else
+    guessed); `feeds.language` what the feed declares. The list's two slim indexes gain `cluster_id`, so
+    the grouped list walks them as the plain one does, and `stories_by_cluster` answers "the rest of this
+    cluster" from the index alone. `cluster_state` holds one row: a token that changes with every
+    clustering run (the clusterer's state saved beside the cache is valid only with the same token) and
+    the latest publication time the clusterer has seen.
+    """
+    run_script(
+        db,
+        """
+        ALTER TABLE stories ADD COLUMN cluster_id INTEGER;
+        ALTER TABLE stories ADD COLUMN language TEXT;
+        ALTER TABLE feeds ADD COLUMN language TEXT;
+        DROP INDEX stories_list;
+        CREATE INDEX stories_list ON stories (sort_at DESC, id DESC, read, starred, feed_id, cluster_id);
+        DROP INDEX stories_flags;
+        CREATE INDEX stories_flags ON stories (id, sort_at, read, starred, feed_id, cluster_id);
+        CREATE INDEX stories_by_cluster ON stories (cluster_id, sort_at DESC, id DESC, read, starred, feed_id, language)
+            WHERE cluster_id IS NOT NULL;
+        CREATE TABLE cluster_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            token TEXT NOT NULL,
+            clock REAL NOT NULL
+        );
+        """,
+    )
+
+
 #: version reached -> the step that reaches it from the one before
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _initial,
@@ -200,6 +233,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     3: _list_indexes,
     4: _batched_search_index,
     5: _body_hash,
+    6: _clusters,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

@@ -7,12 +7,13 @@ from pathlib import Path
 from newsreader.config.locations import CACHE_FILENAME, data_directory
 from newsreader.errors import StoreError
 from newsreader.store.articles import ArticlesTable
+from newsreader.store.clusters import ClustersTable
 from newsreader.store.feeds import FeedsTable
 from newsreader.store.stories import StoriesTable
 from newsreader.store.tags import TagsTable
 
 
-class Store(FeedsTable, StoriesTable, ArticlesTable, TagsTable):
+class Store(FeedsTable, StoriesTable, ArticlesTable, TagsTable, ClustersTable):
     """A newsreader cache file. Safe to share between threads: each thread gets its own connection."""
 
     def __enter__(self) -> Store:

@@ -14,7 +14,8 @@ _STORY_COLUMNS = (
     "s.id, s.feed_id, f.name AS feed_name, s.title, s.link, s.author, s.published, s.updated, s.fetched_at, "
     "s.summary, s.read, s.starred, s.countries, s.mentions, s.regions, s.text, s.text_source, s.sort_at, "
     # A subquery, not a join, so every FROM clause that reads stories can use these columns as they are.
-    "(SELECT ft.error FROM story_fulltext ft WHERE ft.story_id = s.id AND ft.status != 'ok') AS fulltext_error"
+    "(SELECT ft.error FROM story_fulltext ft WHERE ft.story_id = s.id AND ft.status != 'ok') AS fulltext_error, "
+    "s.cluster_id, s.language, (SELECT count(*) FROM stories c WHERE c.cluster_id = s.cluster_id) AS cluster_size"
 )
 _HEADER_COLUMNS = "s.id, f.name AS feed_name, s.title, s.sort_at, s.read, s.starred, s.countries"
 
@@ -283,7 +284,8 @@ def _story(r: sqlite3.Row) -> Story:
         fetched_at=to_datetime(r["fetched_at"]), summary=r["summary"], read=bool(r["read"]),
         starred=bool(r["starred"]), countries=split_codes(r["countries"]), mentions=split_codes(r["mentions"]),
         regions=split_regions(r["regions"]), text=r["text"], text_source=r["text_source"],
-        fulltext_error=r["fulltext_error"],
+        fulltext_error=r["fulltext_error"], cluster_id=r["cluster_id"], cluster_size=max(1, r["cluster_size"]),
+        language=r["language"],
     )
 
 

@@ -73,6 +73,36 @@ def build_cache(directory: Path, stories: int) -> Path:
     return directory / "cache.sqlite"
 
 
+def assign_clusters(directory: Path) -> int:
+    """Story clusters as a news stream has them: in order of publication, a story joins one of the clusters
+    active in the last three days half the time (the busier a cluster, the likelier), else starts its own.
+    The titles here are word salad, so the clusterer itself would leave every story alone: the shape of the
+    grouped list is what is measured, not the clusterer. Returns the number of clusters."""
+    from newsreader.store import Store
+
+    rng = random.Random(11)
+    languages = ["en"] * 6 + ["fr", "de", "es", "pt", "ru", "ar"]
+    store = Store(directory / "cache.sqlite")
+    active: list[list[float]] = []  # [cluster id, newest story's time, stories]
+    clusters = 0
+    for batch in store.cluster_inputs():
+        rows = []
+        for story in batch:
+            active = [c for c in active[-300:] if story.sort_at - c[1] < 72 * 3600]
+            if active and rng.random() < 0.5:
+                cluster = rng.choices(active, weights=[c[2] for c in active])[0]
+                cluster[1], cluster[2] = story.sort_at, cluster[2] + 1
+            else:
+                cluster = [story.id, story.sort_at, 1]
+                active.append(cluster)
+                clusters += 1
+            rows.append((story.id, int(cluster[0]), rng.choice(languages)))
+        store.save_clusters(rows, expect=None, mark=None, check=False)
+    store._read("PRAGMA optimize")
+    store.close()
+    return clusters
+
+
 # -- driving the reader ------------------------------------------------------------------------------
 
 

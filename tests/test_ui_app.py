@@ -70,7 +70,7 @@ async def test_starts_newest_first_and_previews_the_first_story(store: Store) ->
         assert article_title(app) == NEWEST_FIRST[0]
         assert isinstance(app.focused, StoryList)
         text = "\n".join(screen_lines(app))
-        assert "All stories  12 stories, 12 unread" in text
+        assert "All stories  12 events, 12 unread" in text
         assert "World Desk" in text and "AM AZ RU" in text and "30m" in text
 
 
@@ -185,7 +185,7 @@ async def test_country_picker_is_fuzzy(store: Store) -> None:
             "Ceasefire talks resume in Sochi", "Yerevan hosts regional summit", "Armenia signs trade deal with the EU",
             "Baku ceasefire monitors report calm",
         ]
-        assert screen_lines(app)[0].startswith(" Armenia  4 stories")
+        assert screen_lines(app)[0].startswith(" Armenia  4 events")
         for query, code in (("Armenian", "AM"), ("de", "DE"), ("azeri", "AZ")):
             await pilot.press("c", *query)
             assert app.screen.values[0] == code, query
@@ -224,7 +224,7 @@ async def test_filters_combine_escape_drops_the_last_and_x_clears(store: Store) 
         await pilot.press("u")
         await settle(pilot, app)
         assert titles(app) == ["Ceasefire talks resume in Sochi"]
-        assert screen_lines(app)[0].startswith(" Armenia · 'ceasefire' · unread  1 story")
+        assert screen_lines(app)[0].startswith(" Armenia · 'ceasefire' · unread  1 event")
         await pilot.press("escape")  # drops unread
         await settle(pilot, app)
         assert [kind for kind, _ in app.reader.filters.applied] == ["country", "search"]

@@ -130,7 +130,7 @@ async def test_a_adds_a_feed_url_keeps_the_comments_and_fetches_only_the_new_fee
     new = feed_server.feed("/new.xml", rss(*NEW_STORIES))
     path = write_config(tmp_path, DESK.format(url=desk))
     before = path.read_text(encoding="utf-8")
-    app = reader(store, path, offline=False)
+    app = reader(store, path, offline=False, grouped=False)  # a row a story: "story one" and "two" are one event
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         assert app.reader.refreshing
@@ -363,7 +363,7 @@ async def test_a_feed_not_in_feeds_toml_is_not_offered_for_removal(store: Store,
 
 async def test_the_palette_and_the_help_offer_adding_and_removing(store: Store, tmp_path: Path) -> None:
     app = reader(store, write_config(tmp_path))
-    async with app.run_test(size=(140, 50)) as pilot:
+    async with app.run_test(size=(140, 60)) as pilot:
         await settle(pilot, app)
         await pilot.press("question_mark")
         text = screen_text(app)

@@ -165,7 +165,7 @@ async def test_capital_a_marks_every_story_of_the_filter_read_asking_first_when_
         assert kenya == STORIES // 8  # 40: more than the screen shows
         await pilot.press("A")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
-        assert "Mark 40 stories read (Kenya)?" in str(app.screen.query_one("#confirm-question").render())
+        assert "Mark every story of 40 events read (Kenya)?" in str(app.screen.query_one("#confirm-question").render())
         await pilot.press("y")
         await wait_for(pilot, lambda: store.count(app.reader.story_list.story_filter).unread == 0, "the marks")
         assert store.count().unread == STORIES + 1 - kenya  # nothing outside the filter

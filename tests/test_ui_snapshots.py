@@ -19,6 +19,7 @@ from newsreader.ui import make_app
 from newsreader.ui.widgets.filter_bar import SearchInput
 from newsreader.ui.widgets.filter_pane import COUNTS_DELAY
 
+from cluster_helpers import clustered_config, clustered_store
 from ui_helpers import fixed_clock, sample_config, sample_store, settle, story_id
 
 ARTICLE = """Leaders met in **Sochi** on Monday, the Kremlin said.
@@ -169,3 +170,20 @@ def test_add_feed_choices(snap_compare, store: Store, tmp_path: Path) -> None:
         await quiet(pilot)
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=run)
+
+
+def test_grouped_events(snap_compare, tmp_path: Path) -> None:
+    """A row per event with its outlets and languages ("3× de en fr"); the article pane lists the other
+    outlets' versions."""
+    store = clustered_store(tmp_path, 40)
+    app = make_app(Library(clustered_config(read_dwell=600), store=store), offline=True, clock=fixed_clock,
+                   state_path=None)
+    assert snap_compare(app, terminal_size=(120, 36), run_before=steps("j", "j"))
+
+
+def test_grouped_reading_view_after_v(snap_compare, tmp_path: Path) -> None:
+    """The reading view of one version, moved to with v: the others are listed above the text."""
+    store = clustered_store(tmp_path, 40)
+    app = make_app(Library(clustered_config(read_dwell=600), store=store), offline=True, clock=fixed_clock,
+                   state_path=None)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=steps("j", "j", "enter", "v", pause=0.2))

@@ -34,6 +34,7 @@ _SETTING_TYPES: dict[str, tuple[type, ...]] = {
     "max_feed_bytes": (int,),
     "fulltext": (bool,),
     "read_dwell": (int, float),
+    "mark_cluster_read": (bool,),
     "proxy": (str,),
     "browser": (str,),
 }

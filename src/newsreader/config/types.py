@@ -31,6 +31,7 @@ class Settings:
     max_feed_bytes: int = 16 * 1024 * 1024  #: a body larger than this is cut off and the feed fails
     fulltext: bool = False
     read_dwell: float = 1.5  #: seconds a story stays open before the reader marks it read
+    mark_cluster_read: bool = True  #: reading one version of a story marks the other outlets' versions read too
     browser: str | None = None  #: command that opens a link ("%u" stands for it); None: the system's browser
     proxy: str | None = None  #: every download goes through this proxy (else HTTP(S)_PROXY, ALL_PROXY, NO_PROXY)
 

@@ -194,7 +194,7 @@ class ClustersTable(Database):
         where, params = self._where(story_filter, walk=True)
         clause = (
             f"{where} AND (s.cluster_id IS NULL OR NOT EXISTS (SELECT 1 FROM stories t WHERE t.cluster_id = s.cluster_id "
-            f"AND (t.sort_at > s.sort_at OR (t.sort_at = s.sort_at AND t.id > s.id)) AND {_as(where, 't')}))"
+            f"AND (t.sort_at, t.id) > (s.sort_at, s.id) AND {_as(where, 't')}))"
         )
         return clause, params + params
 
@@ -271,7 +271,7 @@ class ClustersTable(Database):
         where, params = self._newest_in_cluster(story_filter)
         return self._read(
             f"SELECT count(*) FROM stories s INDEXED BY stories_list WHERE {where} "
-            "AND (s.sort_at > ? OR (s.sort_at = ? AND s.id > ?))", [*params, sort_at, sort_at, row_id])[0][0]
+            "AND (s.sort_at, s.id) > (?, ?)", [*params, sort_at, row_id])[0][0]
 
     def cluster_neighbour(self, story_filter: StoryFilter, story_id: int | None, *, forward: bool = True,
                           unread: bool = False) -> StoryHeader | None:
@@ -283,8 +283,8 @@ class ClustersTable(Database):
             if row is None:
                 return None
             sign = "<" if forward else ">"
-            where += f" AND (s.sort_at {sign} ? OR (s.sort_at = ? AND s.id {sign} ?))"
-            params += [row[1], row[1], row[0]]
+            where += f" AND (s.sort_at, s.id) {sign} (?, ?)"  # a row value: one range on the index
+            params += [row[1], row[0]]
         if unread:
             where += (" AND (s.read = 0 OR EXISTS (SELECT 1 FROM stories u WHERE u.cluster_id = s.cluster_id "
                       "AND u.read = 0))")

@@ -17,7 +17,7 @@ _STORY_COLUMNS = (
     "(SELECT ft.error FROM story_fulltext ft WHERE ft.story_id = s.id AND ft.status != 'ok') AS fulltext_error, "
     "s.cluster_id, s.language, (SELECT count(*) FROM stories c WHERE c.cluster_id = s.cluster_id) AS cluster_size"
 )
-_HEADER_COLUMNS = "s.id, f.name AS feed_name, s.title, s.sort_at, s.read, s.starred, s.countries"
+_HEADER_COLUMNS = "s.id, f.name AS feed_name, s.title, s.sort_at, s.read, s.starred, s.countries, s.cluster_id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,4 +291,5 @@ def _story(r: sqlite3.Row) -> Story:
 
 def _header(r: sqlite3.Row) -> StoryHeader:
     return StoryHeader(id=r["id"], feed=r["feed_name"], title=r["title"], when=to_datetime(r["sort_at"]),
-                       read=bool(r["read"]), starred=bool(r["starred"]), countries=split_codes(r["countries"]))
+                       read=bool(r["read"]), starred=bool(r["starred"]), countries=split_codes(r["countries"]),
+                       cluster=r["cluster_id"] if r["cluster_id"] is not None else r["id"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,12 +31,14 @@ def make_app(
     clock: Callable[[], datetime] | None = None,
     state_path: Path | None | bool = True,
     refresh: RefreshFunction | None = None,
+    grouped: bool | None = None,
 ) -> ReaderApp:
     """The reader over `library`.
 
     clock: "now" for relative times (tests pass a fixed one). state_path: where the last filters and theme
     live; True (default) for reader-state.json beside the cache, None or False to neither read nor write.
-    refresh: `Library.refresh` unless a test passes another (same arguments).
+    refresh: `Library.refresh` unless a test passes another (same arguments). grouped: a row per story
+    cluster (True) or per story (False); None: as the reader was left (grouped at first).
     """
     from newsreader.ui.app import ReaderApp
     from newsreader.ui.state import STATE_FILENAME, ReaderState, load_state
@@ -47,6 +50,8 @@ def make_app(
         state_path = library.cache_path.parent / STATE_FILENAME
     path = state_path if isinstance(state_path, Path) else None
     state = load_state(path, known={"feed": _feed_exists(library)}) if path else ReaderState()
+    if grouped is not None:
+        state = replace(state, grouped=grouped)
     return ReaderApp(library, offline=offline, clock=clock or local_now, state=state, state_path=path,
                      refresh=refresh or library.refresh)
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from textual import on
 from textual.app import App
 from textual.screen import Screen
 
@@ -65,7 +66,8 @@ class ReaderApp(App[int]):
     def get_default_screen(self) -> Screen:
         if self._reader is None:
             self._reader = ReaderScreen(self.library, self._refresh, offline=self.offline, clock=self.clock,
-                                        queries=self.queries, filters=self._initial.filters)
+                                        queries=self.queries, filters=self._initial.filters,
+                                        grouped=self._initial.grouped)
         return self._reader
 
     def on_mount(self) -> None:
@@ -84,8 +86,14 @@ class ReaderApp(App[int]):
         self.queries.shutdown()
         self._save_state()
 
-    def on_reader_screen_filters_changed(self, message: ReaderScreen.FiltersChanged) -> None:
+    # By decorator: the messages are ReaderBase's, so their handlers' names would be on_reader_base_...
+    @on(ReaderScreen.FiltersChanged)
+    def _filters_changed(self, message: ReaderScreen.FiltersChanged) -> None:
         self._save_state(message.filters)
+
+    @on(ReaderScreen.GroupingChanged)
+    def _grouping_changed(self) -> None:
+        self._save_state()
 
     def watch_theme(self, theme: str) -> None:
         if self._started:
@@ -96,7 +104,8 @@ class ReaderApp(App[int]):
             return
         if filters is None:
             filters = self._reader.filters if self._reader is not None else self._initial.filters
-        save_state(self._state_path, ReaderState(filters=filters, theme=self.theme))
+        grouped = self._reader.grouped if self._reader is not None else self._initial.grouped
+        save_state(self._state_path, ReaderState(filters=filters, theme=self.theme, grouped=grouped))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

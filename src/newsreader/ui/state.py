@@ -1,4 +1,5 @@
-"""What the reader remembers between runs: the last filters and the theme, as JSON in the data directory.
+"""What the reader remembers between runs: the last filters, the theme and the grouping, as JSON in the data
+directory.
 
 A missing, unreadable or malformed file means a fresh start, never an error.
 """
@@ -21,6 +22,7 @@ STATE_FILENAME = "reader-state.json"
 class ReaderState:
     filters: ActiveFilters = field(default_factory=ActiveFilters)
     theme: str | None = None
+    grouped: bool = True  #: a row per story cluster (G toggles it)
 
 
 def load_state(path: Path, *, known: Mapping[str, Callable[[str], bool]] | None = None) -> ReaderState:
@@ -34,12 +36,13 @@ def load_state(path: Path, *, known: Mapping[str, Callable[[str], bool]] | None 
     return ReaderState(
         filters=ActiveFilters.from_json(data.get("filters"), known=known),
         theme=theme if isinstance(theme, str) and theme else None,
+        grouped=data.get("grouped") is not False,
     )
 
 
 def save_state(path: Path, state: ReaderState) -> None:
     """Write atomically (a crash mid-write leaves the old file); a read-only disk is not worth a crash."""
-    data = {"filters": state.filters.to_json(), "theme": state.theme}
+    data = {"filters": state.filters.to_json(), "theme": state.theme, "grouped": state.grouped}
     temporary = path.with_name(path.name + ".tmp")
     try:
         mode = path.stat().st_mode & 0o777 if path.exists() else PRIVATE_FILE_MODE  # what a person filters on is theirs

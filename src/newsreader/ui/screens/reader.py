@@ -1,6 +1,7 @@
 """The reader screen: the filter bar, the filter pane, the story list over the article, and what the keys do
 to them. This room holds the layout, the filters, moving, and the story under the cursor; refreshing and
-feeds are in reader_feeds.py, the story actions in reader_story.py, what they share in reader_base.py.
+feeds are in reader_feeds.py, the story actions in reader_story.py, grouping by story cluster and the other
+versions of a story in reader_clusters.py, what they share in reader_base.py.
 
 Attributes down, messages up: the screen sets its panes' attributes (the list's filter, the filter pane's
 filter and active rows, the article's story) and hears from them (Highlighted, Loaded, Chosen) and from the
@@ -16,6 +17,7 @@ from datetime import datetime
 from textual import on, work
 from textual.actions import SkipAction
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Footer
@@ -36,6 +38,7 @@ from newsreader.ui.queries import QueryThreads
 from newsreader.ui.refresh import RefreshController
 from newsreader.ui.screens.picker import PickerScreen
 from newsreader.ui.screens.reader_base import if_given
+from newsreader.ui.screens.reader_clusters import ClusterActions
 from newsreader.ui.screens.reader_feeds import FeedActions
 from newsreader.ui.screens.reader_story import StoryActions
 from newsreader.ui.widgets.article_view import ArticleView
@@ -48,13 +51,14 @@ SIDEBAR_MIN_WIDTH = 100
 #: What the keys may do in the reading view (see check_action).
 READING_ACTIONS = frozenset({
     "quit", "help", "page", "next_unread", "previous_unread", "next_story", "previous_story", "toggle_read",
-    "toggle_star", "open_link", "copy_link", "pick_link", "refresh", "drop_filter", "why",
+    "toggle_star", "open_link", "copy_link", "pick_link", "refresh", "drop_filter", "why", "next_version",
+    "previous_version",
 })
 #: Search follows typing at once, but a burst of keys (a paste, key repeat) becomes one query.
 SEARCH_DELAY = 0.01
 
 
-class ReaderScreen(FeedActions, StoryActions):
+class ReaderScreen(FeedActions, StoryActions, ClusterActions):
     """Read the cached news by country, region or keyword."""
 
     BINDINGS = keymap.bindings("screen")
@@ -63,9 +67,11 @@ class ReaderScreen(FeedActions, StoryActions):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal")]
 
     def __init__(self, library: Library, refresh: Callable[..., object], *, offline: bool,
-                 clock: Callable[[], datetime], queries: QueryThreads, filters: ActiveFilters) -> None:
+                 clock: Callable[[], datetime], queries: QueryThreads, filters: ActiveFilters,
+                 grouped: bool = True) -> None:
         super().__init__()
         self.library = library
+        self.grouped = grouped
         self.offline = offline
         self.clock = clock
         self.queries = queries
@@ -92,8 +98,10 @@ class ReaderScreen(FeedActions, StoryActions):
 
     def on_mount(self) -> None:
         self.filter_pane.border_title = "Filters"
-        self.story_list.border_title = "Stories"
+        self._title_list()
         self.article.border_title = "Article"
+        next_version = keymap.effective_keys(self.config.keys)["story.next_version"]
+        self.article.version_key = self.app.get_key_display(Binding(next_version[0], "")) if next_version else ""
         self.article.show_message("Loading…")
         self.story_list.focus()
         if self.app.size.width < SIDEBAR_MIN_WIDTH:  # 80 columns: the list and the article need them all
@@ -109,7 +117,7 @@ class ReaderScreen(FeedActions, StoryActions):
 
     def watch_filters(self, filters: ActiveFilters) -> None:
         story_filter = filters.story_filter()
-        self.story_list.load(story_filter, keep=None)
+        self.story_list.load(self.list_filter(), keep=None)
         self._describe_filters(None)
         self.filter_pane.set_active({kind: filters.get(kind) for kind in ("country", "region", "feed")})  # type: ignore[misc]
         self.filter_pane.story_filter = story_filter
@@ -192,18 +200,7 @@ class ReaderScreen(FeedActions, StoryActions):
             return
         self._display(story)
         if dwell and not story.read:
-            self._dwell = self.set_timer(self.config.settings.read_dwell, lambda: self._dwell_ran_out(story.id),
-                                         name="dwell")
-
-
-    def _dwell_ran_out(self, story_id: int) -> None:
-        self._dwell = None
-        articles = self.query(ArticleView)
-        if not articles:  # the dwell ran out as the reader was closing: its panes are gone
-            return
-        current = articles.first().story
-        if current is not None and current.id == story_id and not current.read:
-            self._set_read(current, True)
+            self._start_dwell(story.id)
 
     # -- moving --------------------------------------------------------------------------------------
 

@@ -18,7 +18,17 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 
-from newsreader.library import Config, Counts, DiskFull, FeedConfig, Library, StoreError, Story, country_name
+from newsreader.library import (
+    Config,
+    Counts,
+    DiskFull,
+    FeedConfig,
+    Library,
+    StoreError,
+    Story,
+    StoryFilter,
+    country_name,
+)
 from newsreader.ui.filters import ActiveFilters
 from newsreader.ui.format import error_line
 from newsreader.ui.queries import QueryThreads
@@ -41,7 +51,11 @@ class ReaderBase(Screen[None]):
             super().__init__()
             self.filters = filters
 
+    class GroupingChanged(Message):
+        """Grouping by story cluster was turned on or off (the app keeps it for the next start)."""
+
     library: Library
+    grouped: bool  #: the list shows a row per story cluster
     offline: bool
     clock: Callable[[], datetime]
     queries: QueryThreads
@@ -85,13 +99,22 @@ class ReaderBase(Screen[None]):
     def set_filter(self, kind: str, value: str | bool | None) -> None:
         self.filters = self.filters.with_(kind, value)
 
+    def list_filter(self) -> StoryFilter:
+        """What the list shows: the filters, grouped by story cluster or not."""
+        return self.filters.story_filter().but(grouped=self.grouped)
+
+    @property
+    def row_noun(self) -> str:
+        """What a row of the list is: an event (grouped), or a story."""
+        return "event" if self.grouped else "story"
+
     def _describe_filters(self, counts: Counts | None) -> None:
-        self.filter_bar.show_summary(self.filters.describe(country_name), counts)
+        self.filter_bar.show_summary(self.filters.describe(country_name), counts, self.row_noun)
 
     def _merge_new_stories(self) -> None:
         """Reload under the same filters, the selected story staying where it is on screen."""
         current = self.story_list.current
-        self.story_list.load(self.filters.story_filter(), keep=current.id if current else None)
+        self.story_list.load(self.list_filter(), keep=current.id if current else None)
         self.filter_pane.rebuild()  # new feeds, new countries
 
     @property
@@ -103,14 +126,31 @@ class ReaderBase(Screen[None]):
         """The reading view's title: where this story is in the list, and the filters it is under."""
         title = Text()
         current = self.story_list.current
-        if current is not None and current.id == story.id and self.story_list.total:
+        # grouped, a row stands for every version of its event: each is at the row's place
+        on_row = current is not None and (current.id == story.id or (self.grouped and current.cluster == story.cluster))
+        if on_row and self.story_list.total:
             title.append(f"{self.story_list.cursor + 1:,} of {self.story_list.total:,}")
         what = " · ".join(self.filters.describe(country_name)) or "All stories"
         title.append(f" · {what}")
         if self.last_counts is not None and self.last_counts.unread:
             title.append(f" · {self.last_counts.unread:,} unread")
         self.article.border_title = title
-        self.article.border_subtitle = "space: page · n: next unread · q or escape: back"
+        versions = f"{self.article.version_key}: other outlets · " if story.versions and self.article.version_key else ""
+        self.article.border_subtitle = f"space: page · n: next unread · {versions}q or escape: back"
+
+    def _start_dwell(self, story_id: int) -> None:
+        """The story shown is marked read once it has stayed in the article pane `read_dwell` seconds."""
+        self._dwell = self.set_timer(self.config.settings.read_dwell, lambda: self._dwell_ran_out(story_id),
+                                     name="dwell")
+
+    def _dwell_ran_out(self, story_id: int) -> None:
+        self._dwell = None
+        articles = self.query(ArticleView)
+        if not articles:  # the dwell ran out as the reader was closing: its panes are gone
+            return
+        current = articles.first().story
+        if current is not None and current.id == story_id and not current.read:
+            self._set_read(current, True)
 
     def _stop_dwell(self) -> None:
         if self._dwell is not None:
@@ -124,10 +164,29 @@ class ReaderBase(Screen[None]):
             self._title_reading(story)
 
     def _set_read(self, story: Story, read: bool) -> None:
-        self.story_list.update_header(story.id, read=read)
+        """Mark the story read (or unread); read, with `mark_cluster_read`, the other outlets' versions too."""
+        together = read and bool(story.versions) and self.config.settings.mark_cluster_read
+        rows = self.story_list.mark_read(story.id, story.cluster, read, whole_cluster=together)
         self.article.story = replace_story(story, read=read)
-        self._bump_counts(unread=-1 if read else 1)
-        self._save_flag(self.library.mark_read, [story.id], read)
+        if self.grouped:  # the count is of events: those whose row changed
+            self._bump_counts(unread=-rows)
+        elif not together:
+            self._bump_counts(unread=-1 if read else 1)
+        if together:
+            self._save_cluster_read(story.id)
+        else:
+            self._save_flag(self.library.mark_read, [story.id], read)
+
+    @work(group="marks", exit_on_error=False)
+    async def _save_cluster_read(self, story_id: int) -> None:
+        try:
+            changed = await self.queries.run("story", self.library.mark_cluster_read, story_id)
+        except StoreError as error:
+            self.cache_refused(error)
+            return
+        if not self.grouped:
+            self._bump_counts(unread=-len(changed))
+        self.filter_pane.story_filter = self.filters.story_filter()  # the unread counts changed
 
     @work(group="marks", exit_on_error=False)
     async def _save_flag(self, call: Callable[..., None], *args: object) -> None:

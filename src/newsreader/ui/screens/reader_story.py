@@ -8,7 +8,7 @@ from textual import on, work
 
 from newsreader.library import StoreError, StoryFilter, country_name
 from newsreader.text.sanitize import safe_line
-from newsreader.ui.format import stories, why_text
+from newsreader.ui.format import count, stories, why_text
 from newsreader.ui.screens.confirm import ConfirmScreen
 from newsreader.ui.screens.reader_base import ReaderBase, if_given, replace_story
 from newsreader.ui.system import copy_with_tool, open_in_browser, osc52_note
@@ -99,7 +99,8 @@ class StoryActions(ReaderBase):
         if unread <= self.story_list.scrollable_content_region.height:
             self._mark_all_read(story_filter)
             return
-        question = Text(f"Mark {stories(unread)} read ({what})? ", style="")
+        rows = f"every story of {count(unread, 'event')}" if self.grouped else stories(unread)
+        question = Text(f"Mark {rows} read ({what})? ", style="")
         question.append("[y/n]", style="bold")
         self.app.push_screen(ConfirmScreen("Mark all read", question),
                              if_given(lambda yes: self._mark_all_read(story_filter)))

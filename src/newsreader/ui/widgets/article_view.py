@@ -1,4 +1,5 @@
-"""The article pane: the selected story's title, source, places and link, then its text, scrollable.
+"""The article pane: the selected story's title, source, places and link, the other outlets' versions of it,
+then its text, scrollable.
 
 Feed text is hostile. Everything here is built as `Text` objects from `safe_text` output, never as markup;
 Markdown (full articles) goes through Textual's Markdown widget, which renders text literally, with raw HTML
@@ -24,12 +25,14 @@ from textual.widgets import Static
 from newsreader.library import Story
 from newsreader.text.sanitize import safe_line, safe_text
 from newsreader.ui import keymap
-from newsreader.ui.format import long_when
+from newsreader.ui.format import long_when, short_when
 from newsreader.ui.widgets.filter_bar import forward_to_search
 
 if TYPE_CHECKING:
     from textual.widgets import Markdown
 
+#: The other versions listed at most; the rest are counted ("… and 4 more").
+VERSIONS_SHOWN = 8
 #: The only link schemes the reader hands to a browser.
 OPENABLE_SCHEMES = ("http://", "https://", "mailto:")
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
@@ -93,11 +96,13 @@ class ArticleView(VerticalScroll, can_focus=True, inherit_bindings=False):
         self._clock = clock
         self._place_name = place_name
         self.story: Story | None = None
+        self.version_key = ""  #: the key that shows the next version, as the reader's keymap has it
         self.links: list[ArticleLink] = []
         self._markdown_source = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="article-head")
+        yield Static(id="article-versions")
         # the Markdown view is mounted here when the first full article is shown
         yield Static(id="article-body")
         yield Static(id="article-links")
@@ -109,6 +114,7 @@ class ArticleView(VerticalScroll, can_focus=True, inherit_bindings=False):
         self.story = None
         self.links = []
         self.query_one("#article-head", Static).update(Text("\n".join(lines), style="dim"))
+        self.query_one("#article-versions", Static).display = False
         self._set_body(None, None)
         self.query_one("#article-links", Static).display = False
 
@@ -130,6 +136,10 @@ class ArticleView(VerticalScroll, can_focus=True, inherit_bindings=False):
             self.show_why(None)
         self.story = story
         self.query_one("#article-head", Static).update(self._head(story))
+        versions = self.query_one("#article-versions", Static)
+        versions.display = bool(story.versions)
+        if story.versions:
+            versions.update(self._versions(story))
         article = story.text_source == "article" and bool(story.text)
         body = safe_text(story.text if article else story.feed_text)
         if article:
@@ -201,6 +211,24 @@ class ArticleView(VerticalScroll, can_focus=True, inherit_bindings=False):
                         style="dim italic")
         head.append("\n")
         return head
+
+    def _versions(self, story: Story) -> Text:
+        """The same story elsewhere: each other outlet's version (feed, country, language, time, title)."""
+        others = story.versions
+        lines = Text(f"The same story from {len(others)} other outlet{'s' if len(others) > 1 else ''}", style="bold")
+        if self.version_key:
+            lines.append(f" ({self.version_key}: read the next)", style="dim")
+        now = self._clock()
+        for version in others[:VERSIONS_SHOWN]:
+            lines.append("\n  ")
+            lines.append(safe_line(version.feed), style="" if version.read else "bold")
+            where = [part for part in (version.country, version.language) if part]
+            lines.append(f" · {' · '.join(safe_line(part) for part in where)}" if where else "", style="dim")
+            lines.append(f" · {short_when(version.when, now)}  ", style="dim")
+            lines.append(safe_line(version.title), style="dim" if version.read else "")
+        if len(others) > VERSIONS_SHOWN:
+            lines.append(f"\n  … and {len(others) - VERSIONS_SHOWN} more", style="dim")
+        return lines
 
     @property
     def at_end(self) -> bool:

@@ -95,12 +95,13 @@ class FilterBar(Horizontal):
     def searching(self) -> bool:
         return self.has_class("-searching")
 
-    def show_summary(self, parts: list[str], counts: Counts | None) -> None:
+    def show_summary(self, parts: list[str], counts: Counts | None, noun: str = "story") -> None:
+        """The filters set, and how many rows (stories, or events when grouped) they let through."""
         summary = Text()
         summary.append(" · ".join(parts) if parts else "All stories", style="bold")
         if counts is not None:
             summary.append("  ")
-            summary.append(count(counts.total, "story").replace("storys", "stories"), style="")
+            summary.append(count(counts.total, noun).replace("storys", "stories"), style="")
             if counts.unread:
                 summary.append(f", {counts.unread:,} unread", style="dim")
         self.query_one("#filter-summary", Static).update(summary)

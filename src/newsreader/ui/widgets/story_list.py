@@ -1,8 +1,10 @@
-"""The list pane: a virtual list of story headers, newest first.
+"""The list pane: a virtual list of story headers, newest first; grouped, a row per story cluster.
 
 Only the rows on screen are ever built: the list knows how many stories match and fetches headers a page
 at a time, on the list's query thread, as rows come into view, so 100,000 cached stories cost what 30 do.
-A row whose page is still on its way is drawn blank for a frame.
+A row whose page is still on its way is drawn blank for a frame. Grouped (`StoryFilter.grouped`), a row is
+a cluster: the same event told by several outlets, shown by its newest story that passes the filters, with
+how many outlets told it and in which languages ("3× en fr"); the store's query does the grouping.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class StoryList(ScrollView, can_focus=True, inherit_bindings=False):
         "story-list--dim",
         "story-list--star",
         "story-list--empty",
+        "story-list--group",
     }
     # Not ScrollView's bindings: its arrows scroll the view and leave the cursor behind.
     BINDINGS = keymap.pane_bindings(cursor_down="cursor_down", cursor_up="cursor_up", cursor_page_down="page_down",
@@ -164,6 +167,28 @@ class StoryList(ScrollView, can_focus=True, inherit_bindings=False):
                     page[index] = replace(header, **changes)  # type: ignore[arg-type]
                     self.refresh()
                     return
+
+    def mark_read(self, story_id: int, cluster: int, read: bool, *, whole_cluster: bool) -> int:
+        """Change the rows a read mark touches in place: the story's (ungrouped), its cluster's other stories
+        too with `whole_cluster`; grouped, the cluster's row (read once all its stories are). Returns how many
+        rows went from unread to read (negative: the other way)."""
+        changed = 0
+        for page in self._pages.values():
+            for index, header in enumerate(page):
+                if self._filter.grouped:
+                    if header.cluster != cluster:
+                        continue
+                    now_read = (header.read or whole_cluster or header.stories == 1) if read else False
+                elif header.id == story_id or (whole_cluster and header.cluster == cluster):
+                    now_read = read
+                else:
+                    continue
+                if now_read != header.read:
+                    page[index] = replace(header, read=now_read)
+                    changed += 1 if now_read else -1
+        if changed:
+            self.refresh()
+        return changed
 
     def set_empty_message(self, *lines: str) -> None:
         self.empty_message = lines
@@ -343,10 +368,19 @@ class StoryList(ScrollView, can_focus=True, inherit_bindings=False):
             Segment(" " + short_when(header.when, self._clock()).rjust(SHORT_WHEN_WIDTH) + " ", dim),
         ]
         used = SHORT_WHEN_WIDTH + 4
+        # Grouped, a row told by several outlets says how many and in which languages where the feed goes.
+        group = f"{header.outlets}× " + " ".join(header.languages) if header.outlets > 1 else ""
+        group_style = base + self.get_component_rich_style("story-list--group") if group else dim
+        if group and is_cursor:
+            group_style += self.get_component_rich_style("story-list--cursor")
         if width >= 72:
             feed_width = 14 if width < 110 else 20
-            segments.append(Segment(fit(safe_line(header.feed), feed_width) + " ", dim))
+            segments.append(Segment(fit(safe_line(group or header.feed), feed_width) + " ", group_style))
             used += feed_width + 1
+        elif group:
+            label = f"{header.outlets}× "
+            segments.append(Segment(label, group_style))
+            used += len(label)
         country = self._filter.country
         mention_only = bool(self._filter.include_mentions and country and country not in header.countries)
         if width >= 56:

@@ -27,6 +27,7 @@ from story_factory import DAY, add_stories, entry, ids_by_key
 WIRE = FeedConfig("Wire", "http://127.0.0.1:9/wire.xml")
 POST = FeedConfig("Post", "http://127.0.0.1:9/post.xml")
 TIMES = FeedConfig("Times", "http://127.0.0.1:9/times.xml")
+FEEDS = {feed.url: feed for feed in (WIRE, POST, TIMES)}
 START = time.time() - 4 * DAY
 #: (hours after START, feed, key, title, countries): four days of a small stream, four of its events told by
 #: several outlets, and stories told once between them.
@@ -67,7 +68,7 @@ def partition(store: Store) -> set[frozenset[str]]:
 
 
 def run(store: Store):  # type: ignore[no-untyped-def]
-    return cluster_new_stories(store, state_path(store.path))
+    return cluster_new_stories(store, state_path(store.path), FEEDS)
 
 
 @pytest.fixture
@@ -129,7 +130,7 @@ def test_a_second_fetch_continues_from_the_saved_state_and_a_stale_one_is_ignore
         stamp = pickle.load(file)
     assert stamp[0] >= 1 and stamp[2] == store.cluster_mark().token
     save(store, STREAM[11:])
-    assert cluster_new_stories(store, state_path(store.path), params=ClusterParams(window_hours=48)).replayed == 11
+    assert cluster_new_stories(store, state_path(store.path), FEEDS, params=ClusterParams(window_hours=48)).replayed == 11
 
 
 def test_nothing_new_costs_nothing(store: Store) -> None:
@@ -152,7 +153,7 @@ def test_a_stopped_run_leaves_its_stories_for_the_next(store: Store) -> None:
     save(store, STREAM)
     stop = threading.Event()
     stop.set()
-    assert cluster_new_stories(store, state_path(store.path), stop=stop).placed == 0
+    assert cluster_new_stories(store, state_path(store.path), FEEDS, stop=stop).placed == 0
     assert store.unclustered_count() == len(STREAM)
     assert run(store).placed == len(STREAM)
 

@@ -7,9 +7,11 @@ live stream would have, and stories that come in one fetch or in several end in 
 that arrives after later ones is placed when it arrives, against the clusters then active).
 
 What the clusterer reads of a story: its title, its language (the feed's declared one, else guessed from the
-title and the start of the summary; stored with the story) and its countries. Not the summary: the
-decision's weights were fitted on headlines, summaries are untested for quality, and a summary costs five
-times a title to weigh (benchmarks/README.md, Clusters).
+title and the start of the summary; stored with the story) and the countries the story names. Not its
+summary: the decision's weights were fitted on headlines, summaries are untested for quality, and a summary
+costs five times a title to weigh (benchmarks/README.md, Clusters). Not the countries the feed gives every
+story (pinned in feeds.toml) nor its home country standing in for a story that names none: as evidence they
+would tie one feed's stories together and set apart outlets of different countries telling one event.
 
 The clusterer's window (3 days of clusters, 7 of word statistics) takes seconds to rebuild from the cache,
 so it is kept between runs: pickled beside the cache after each run (atomically, the file private to its
@@ -25,14 +27,20 @@ import pickle
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import astuple, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from newsreader.clusters import Clusterer, ClusterParams, ClusterStory
 from newsreader.clusters.text import guess_language
 from newsreader.config.locations import PRIVATE_FILE_MODE
+from newsreader.config.types import FeedConfig
 from newsreader.store import ClusterInput, ClusterMark, Store
+from newsreader.tagging import outlet_country
+
+#: feed url -> its settings in feeds.toml (pinned countries, home)
+Feeds = Mapping[str, FeedConfig]
 
 #: Bump when the clusterer's pickled state changes shape (its attributes, or what they hold).
 STATE_VERSION = 1
@@ -65,12 +73,26 @@ def language_of(story: ClusterInput) -> str:
     return guess_language(f"{story.title} {story.summary}")
 
 
-def _as_cluster_story(story: ClusterInput, language: str) -> ClusterStory:
+def named_countries(story: ClusterInput, feed: FeedConfig | None) -> tuple[str, ...]:
+    """The story's countries as the clusterer weighs them: without the feed's pinned ones, and none when all
+    it has is the feed's home (the tagger's fallback for a story that names no country, or a story about
+    the outlet's own country alone: the two cannot be told apart here, and a home is weak evidence)."""
+    pinned = set(feed.countries) if feed is not None else set()
+    named = tuple(code for code in story.countries if code not in pinned)
+    return () if named and named == (_home(story.feed_url, feed, story.feed_language),) else named
+
+
+@lru_cache(maxsize=4096)
+def _home(url: str, feed: FeedConfig | None, language: str | None) -> str | None:
+    return outlet_country(url, feed, language)  # once a feed, not once a story
+
+
+def _as_cluster_story(story: ClusterInput, language: str, feeds: Feeds) -> ClusterStory:
     return ClusterStory(id=story.id, title=story.title, published=story.sort_at, language=language,
-                        feed=story.feed_id, countries=story.countries)
+                        feed=story.feed_id, countries=named_countries(story, feeds.get(story.feed_url)))
 
 
-def cluster_new_stories(store: Store, path: Path | None, *, params: ClusterParams | None = None,
+def cluster_new_stories(store: Store, path: Path | None, feeds: Feeds, *, params: ClusterParams | None = None,
                         stop: threading.Event | None = None) -> ClusterRun:
     """Put every story not clustered yet into a cluster (see the module's docstring). `path`: the saved
     state (None: none kept). Setting `stop` ends the run early with nothing written: its stories wait for
@@ -85,13 +107,13 @@ def cluster_new_stories(store: Store, path: Path | None, *, params: ClusterParam
     clusterer = load_state(path, mark, params)
     replayed = 0
     if clusterer is None:
-        clusterer, replayed = restore(store, params)
+        clusterer, replayed = restore(store, feeds, params)
     placed: list[tuple[int, int, str | None]] = []
     for number, story in enumerate(new):
         if stop is not None and number % STOP_EVERY == 0 and stop.is_set():
             return ClusterRun(0, replayed, time.perf_counter() - started)
         language = language_of(story)
-        cluster = clusterer.add(_as_cluster_story(story, language))
+        cluster = clusterer.add(_as_cluster_story(story, language, feeds))
         placed.append((story.id, int(cluster), None if language == "und" else language))
     new_mark = ClusterMark(uuid.uuid4().hex, clusterer.clock)
     if not store.save_clusters(placed, expect=mark, mark=new_mark):
@@ -100,7 +122,7 @@ def cluster_new_stories(store: Store, path: Path | None, *, params: ClusterParam
     return ClusterRun(len(placed), replayed, time.perf_counter() - started)
 
 
-def restore(store: Store, params: ClusterParams | None = None) -> tuple[Clusterer, int]:
+def restore(store: Store, feeds: Feeds, params: ClusterParams | None = None) -> tuple[Clusterer, int]:
     """A clusterer rebuilt from the cache: the clustered stories of the horizon before the newest one,
     replayed in stream order with the clusters stored for them. Returns it and how many were replayed."""
     clusterer = Clusterer(params)
@@ -111,12 +133,12 @@ def restore(store: Store, params: ClusterParams | None = None) -> tuple[Clustere
     for batch in store.cluster_inputs(since=newest - clusterer.horizon):
         for story in batch:
             assert story.cluster_id is not None
-            clusterer.restore(_as_cluster_story(story, story.language or "und"), story.cluster_id)
+            clusterer.restore(_as_cluster_story(story, story.language or "und", feeds), story.cluster_id)
         replayed += len(batch)
     return clusterer, replayed
 
 
-def recluster(store: Store, path: Path | None, *, params: ClusterParams | None = None,
+def recluster(store: Store, path: Path | None, feeds: Feeds, *, params: ClusterParams | None = None,
               on_batch: Callable[[int], None] | None = None) -> ClusterRun:
     """Cluster every story again from nothing, in stream order (`newsreader recluster`): after the clusterer
     or its parameters change. Languages are taken again too (a feed may have started declaring one)."""
@@ -128,7 +150,7 @@ def recluster(store: Store, path: Path | None, *, params: ClusterParams | None =
         rows = []
         for story in batch:
             language = language_of(story)
-            cluster = clusterer.add(_as_cluster_story(story, language))
+            cluster = clusterer.add(_as_cluster_story(story, language, feeds))
             rows.append((story.id, int(cluster), None if language == "und" else language))
         store.save_clusters(rows, expect=None, mark=None, check=False)
         placed += len(rows)

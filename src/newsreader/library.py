@@ -311,7 +311,8 @@ class Library:
         many clusters there are now."""
         from newsreader.clustering import recluster, state_path
 
-        recluster(self.store, state_path(self.store.path), on_batch=on_batch)
+        recluster(self.store, state_path(self.store.path), {feed.url: feed for feed in self.config.feeds},
+                  on_batch=on_batch)
         return self.store.cluster_count(StoryFilter()).total
 
     def vacuum(self) -> Vacuumed:

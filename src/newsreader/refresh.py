@@ -136,7 +136,7 @@ async def refresh_feeds(
                 raise
             raise cache_error from None
         await on_writer(store.index_pending)
-        summary.clustered = await _cluster(store, on_writer)
+        summary.clustered = await _cluster(store, config, on_writer)
         # The articles come after the feeds, so the list is there to read while the pages come. Failed and
         # unchanged feeds too: their stories may have retries due.
         wanted = await articles.plan([ids[feed.url] for feed in targets if feed.url in with_text]) if articles else []
@@ -241,14 +241,15 @@ async def _parse(pool: ParserPool, loop: asyncio.AbstractEventLoop, body: bytes,
     return await loop.run_in_executor(None, parse_feed, body, options)
 
 
-async def _cluster(store: Store, on_writer: Writer) -> int:
+async def _cluster(store: Store, config: Config, on_writer: Writer) -> int:
     """The clustering stage (clustering.py), on the writer thread: nothing else writes while it runs, and the
     list then shows the new stories already grouped. A cancelled run stops it within a few hundred stories."""
     from newsreader.clustering import cluster_new_stories, state_path
 
     stop = threading.Event()
     try:
-        run = await on_writer(partial(cluster_new_stories, store, state_path(store.path), stop=stop))
+        feeds = {feed.url: feed for feed in config.feeds}
+        run = await on_writer(partial(cluster_new_stories, store, state_path(store.path), feeds, stop=stop))
     except asyncio.CancelledError:
         stop.set()
         raise

@@ -28,6 +28,7 @@ class ClusterInput:
 
     id: int
     feed_id: int
+    feed_url: str
     title: str
     summary: str
     sort_at: float  #: its place in the stream: published, never later than first fetched
@@ -92,15 +93,17 @@ class ClustersTable(Database):
                 page_where += " AND (s.sort_at > ? OR (s.sort_at = ? AND s.id > ?))"
                 page_params += [after[0], after[0], after[1]]
             rows = self._read(
-                "SELECT s.id, s.feed_id, s.title, substr(s.summary, 1, 400) AS summary, s.sort_at, s.language, "
-                "f.language AS feed_language, s.countries, s.cluster_id FROM stories s JOIN feeds f ON f.id = s.feed_id "
+                "SELECT s.id, s.feed_id, f.url AS feed_url, s.title, substr(s.summary, 1, 400) AS summary, s.sort_at, "
+                "s.language, f.language AS feed_language, s.countries, s.cluster_id FROM stories s "
+                "JOIN feeds f ON f.id = s.feed_id "
                 f"WHERE {page_where} ORDER BY s.sort_at, s.id LIMIT ?",
                 [*page_params, batch],
             )
             if rows:
-                yield [ClusterInput(id=r["id"], feed_id=r["feed_id"], title=r["title"], summary=r["summary"],
-                                    sort_at=r["sort_at"], language=r["language"], feed_language=r["feed_language"],
-                                    countries=split_codes(r["countries"]), cluster_id=r["cluster_id"]) for r in rows]
+                yield [ClusterInput(id=r["id"], feed_id=r["feed_id"], feed_url=r["feed_url"], title=r["title"],
+                                    summary=r["summary"], sort_at=r["sort_at"], language=r["language"],
+                                    feed_language=r["feed_language"], countries=split_codes(r["countries"]),
+                                    cluster_id=r["cluster_id"]) for r in rows]
             if len(rows) < batch:
                 return
             after = (rows[-1]["sort_at"], rows[-1]["id"])

@@ -478,9 +478,9 @@ def test_a_secret_shows_as_stars_and_cannot_be_pickled():
 
 
 def test_the_sync_package_stands_alone():
-    """Protocol only: no UI, no cache, nothing of the reader's but itself."""
+    """Protocol only: no UI, no cache, nothing of the reader's but itself and the error kinds of its transport."""
     script = ("import sys, newsreader.sync\n"
               "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'sqlite3', 'newsreader')"
               " and not m.startswith('newsreader.sync')))")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
-    assert done.stdout.strip() == "['newsreader']", done.stderr
+    assert done.stdout.strip() == "['newsreader', 'newsreader.net', 'newsreader.net.errors']", done.stderr

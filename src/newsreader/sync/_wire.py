@@ -10,7 +10,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from newsreader.sync.errors import SyncError, SyncErrorKind, transport_error
+from newsreader.net.errors import FetchError
+from newsreader.sync.errors import SyncError, SyncErrorKind, fetch_error, transport_error
 from newsreader.sync.model import WireStats
 
 #: An answer larger than this is refused: 200 tt-rss headlines with content are a few MB.
@@ -52,6 +53,8 @@ async def post_json(http: httpx.AsyncClient, url: str, *, where: str, stats: Wir
     except httpx.HTTPError as error:
         # `from None`: the HTTP library's frames hold the request body, which may hold a password.
         raise transport_error(error, where) from None
+    except FetchError as error:  # the reader's own transport and HttpClient raise these, with their kind
+        raise fetch_error(error, where) from None
     finally:
         stats.requests += 1
         stats.seconds += time.perf_counter() - started

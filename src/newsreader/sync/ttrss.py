@@ -30,9 +30,7 @@ from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any
 
-import httpx
-
-from newsreader.sync._wire import MAX_RESPONSE_BYTES, post_json, public_url
+from newsreader.sync._wire import MAX_RESPONSE_BYTES, Http, post_json, public_url
 from newsreader.sync.errors import SyncError, SyncErrorKind
 from newsreader.sync.model import (
     RemoteCategory,
@@ -86,7 +84,7 @@ class ArticleField(IntEnum):
 class TtRssClient:
     """One user's session on one tt-rss server."""
 
-    def __init__(self, http: httpx.AsyncClient, url: str, user: str, password: str | Secret, *,
+    def __init__(self, http: Http, url: str, user: str, password: str | Secret, *,
                  max_response_bytes: int = MAX_RESPONSE_BYTES) -> None:
         self._http = http
         self.api_url = api_url(url)

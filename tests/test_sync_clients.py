@@ -179,6 +179,18 @@ async def test_ttrss_headline_fields_from_a_sloppy_or_hostile_server():
     assert guid_hash_of(second.guid) == guid_hash("g2")
 
 
+async def test_ttrss_articles_by_id_in_batches_with_their_tags():
+    rows = [headline(i, tags=["Armenia", "", 7]) for i in range(1, 4)]
+    fake = FakeTtRss(getArticle=ok(rows))
+    ttrss, http = ttrss_over(fake)
+    async with http:
+        stories = await ttrss.articles(range(1, 4))
+        await ttrss.articles(range(450))
+    assert [s.tags for s in stories] == [("Armenia",)] * 3
+    calls = [r["article_id"].count(",") + 1 for r in fake.requests if r["op"] == "getArticle"]
+    assert calls == [3, 200, 200, 50]
+
+
 async def test_ttrss_a_headline_without_a_usable_id_is_a_bad_response():
     ttrss, http = ttrss_over(FakeTtRss(getHeadlines=ok([{**headline(1), "id": "one"}])))
     async with http:

@@ -196,6 +196,16 @@ class TtRssClient:
             if len(page) < page_size:
                 return
 
+    async def articles(self, ids: Iterable[int]) -> list[RemoteStory]:
+        """These stories as the server has them now (those it still has), PAGE_SIZE a call (getArticle)."""
+        ids = [int(i) for i in ids]
+        stories = []
+        for start in range(0, len(ids), PAGE_SIZE):
+            batch = ids[start:start + PAGE_SIZE]
+            content = await self._call("getArticle", article_id=",".join(map(str, batch)))
+            stories += [self._story(row) for row in _rows(content, self)]
+        return stories
+
     async def counters(self) -> RemoteCounters:
         """Unread counts: all, per feed, per category (getCounters)."""
         content = await self._call("getCounters")
@@ -316,6 +326,7 @@ class TtRssClient:
             except (OverflowError, OSError, ValueError):
                 published = None
         guid = row.get("guid")
+        tags = row.get("tags")
         return RemoteStory(
             id=_int(row.get("id"), self),
             feed_id=_int(row.get("feed_id") or 0, self),
@@ -327,6 +338,7 @@ class TtRssClient:
             content=_text(row.get("content")),
             read=not bool(row.get("unread")),
             starred=bool(row.get("marked")),
+            tags=tuple(tag for tag in tags if isinstance(tag, str) and tag) if isinstance(tags, list) else (),
         )
 
     def _bad(self, what: str) -> SyncError:

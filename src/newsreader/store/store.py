@@ -9,10 +9,11 @@ from newsreader.errors import StoreError
 from newsreader.store.articles import ArticlesTable
 from newsreader.store.feeds import FeedsTable
 from newsreader.store.stories import StoriesTable
+from newsreader.store.sync import SyncTable
 from newsreader.store.tags import TagsTable
 
 
-class Store(FeedsTable, StoriesTable, ArticlesTable, TagsTable):
+class Store(FeedsTable, StoriesTable, ArticlesTable, TagsTable, SyncTable):
     """A newsreader cache file. Safe to share between threads: each thread gets its own connection."""
 
     def __enter__(self) -> Store:

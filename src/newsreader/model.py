@@ -299,3 +299,40 @@ class RefreshSummary:
         feeds = f"{len(self.outcomes)} feed" + ("" if len(self.outcomes) == 1 else "s")
         stories = f"{self.new} new stor" + ("y" if self.new == 1 else "ies")
         return f"{feeds}: " + ", ".join(parts) + f"; {stories}{articles} ({self.seconds:.1f} s)"
+
+
+# -- a sync -----------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class SyncOutcome:
+    """What one sync with the [sync] server did, or why it failed (the cache keeps what came before that)."""
+
+    service: str  #: "tt-rss" or "Fever"
+    new: int = 0  #: stories stored that the cache did not have
+    feeds: int = 0  #: the server's feeds, as the cache now has them
+    sent: int = 0  #: read and starred changes made here that the server now has
+    taken: int = 0  #: read and starred flags changed here because they changed on the server
+    subscriptions: int = 0  #: subscribings and unsubscribings done on the server
+    pending: int = 0  #: changes made here still waiting for the server
+    warnings: list[str] = field(default_factory=list)  #: what the server refused (a subscription), one line each
+    error: str | None = None  #: why the sync stopped, one line
+    error_kind: str | None = None  #: sync.SyncErrorKind's value: "unreachable", "login refused", ...
+    settings_error: bool = False  #: the person must fix something (a password, the API switch), not wait
+    seconds: float = 0.0
+    waiting: float = 0.0  #: of `seconds`, spent waiting on the server
+    requests: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def line(self) -> str:
+        if self.error is not None:
+            return f"{self.service}: {self.error}"
+        parts = [f"{self.new} new stor" + ("y" if self.new == 1 else "ies")]
+        if self.sent or self.taken:
+            parts.append(f"{self.sent} change{'' if self.sent == 1 else 's'} sent, {self.taken} taken")
+        if self.subscriptions:
+            parts.append(f"{self.subscriptions} subscription change{'' if self.subscriptions == 1 else 's'}")
+        return f"{self.service}: " + ", ".join(parts)

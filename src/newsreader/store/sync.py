@@ -93,9 +93,11 @@ class SyncTable(Database):
         unstarred stories, queue and state go (their ids mean nothing to this one); returns True if they did."""
         with self._write() as db:
             row = db.execute("SELECT value FROM sync_state WHERE key = 'identity'").fetchone()
-            if row is not None and row["value"] == identity:
+            if row is None:  # the first sync: changes queued before it (a subscription) are this server's
+                db.execute("INSERT INTO sync_state (key, value) VALUES ('identity', ?)", (identity,))
                 return False
-            had_any = row is not None or db.execute("SELECT 1 FROM sync_stories LIMIT 1").fetchone() is not None
+            if row["value"] == identity:
+                return False
             feeds = [r[0] for r in db.execute("SELECT feed_id FROM sync_feeds")]
             db.execute("DELETE FROM stories WHERE starred = 0 AND id IN (SELECT story_id FROM sync_stories)")
             for table in ("sync_stories", "sync_feeds", "sync_queue", "sync_state"):
@@ -104,7 +106,7 @@ class SyncTable(Database):
                 db.execute("DELETE FROM feeds WHERE id = ? AND NOT EXISTS (SELECT 1 FROM stories WHERE feed_id = ?)",
                            (feed_id, feed_id))
             db.execute("INSERT INTO sync_state (key, value) VALUES ('identity', ?)", (identity,))
-            return had_any
+            return True
 
     # -- feeds ----------------------------------------------------------------------------------------
 
@@ -126,6 +128,9 @@ class SyncTable(Database):
                 row = db.execute("SELECT feed_id FROM sync_feeds WHERE remote_id = ?", (feed.remote_id,)).fetchone()
                 if row is None:
                     row = db.execute("SELECT id FROM feeds WHERE url = ?", (feed.url,)).fetchone()
+                    if row is not None:  # fetched here until now: the server's copy of its stories replaces ours
+                        db.execute("DELETE FROM stories WHERE feed_id = ? AND starred = 0 AND id NOT IN "
+                                   "(SELECT story_id FROM sync_stories)", (row[0],))
                 if row is None:
                     feed_id = db.execute("INSERT INTO feeds (url, name, added_at) VALUES (?, ?, ?)",
                                          (feed.url, feed.name, now)).lastrowid

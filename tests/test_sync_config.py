@@ -113,3 +113,11 @@ def test_a_missing_password_file_is_one_line(tmp_path):
         password_for(sync_with(password_file=str(tmp_path / "nope")))
     assert "cannot read password_file" in str(raised.value) and "No such file" in str(raised.value)
     assert os.linesep not in str(raised.value)
+
+
+def test_the_same_server_spelled_another_way_is_the_same_server():
+    same = [SyncConfig("ttrss", url, "ann").identity for url in (
+        "https://News.example.org/tt-rss/", "http://news.example.org:8080/tt-rss", "https://news.example.org/tt-rss/api/")]
+    assert len(set(same)) == 1
+    assert SyncConfig("ttrss", "https://news.example.org/other/", "ann").identity not in same
+    assert SyncConfig("ttrss", "https://news.example.org/tt-rss/", "bob").identity not in same

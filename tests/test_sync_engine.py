@@ -296,3 +296,15 @@ async def test_another_server_starts_over(store, server):
     outcome = await run_sync(store, other, service=fresh)
     assert outcome.ok
     assert set(by_title(store)) == {"Georgia votes"}  # starred: kept, as an unsubscribed feed's
+
+
+async def test_a_mistyped_server_that_does_not_answer_costs_nothing_waiting_for_the_right_one(store, server):
+    await sync(store, server)
+    store.set_starred(by_title(store)["Brazil floods recede"].id, True)
+    typo = Config(settings=Settings(keep_days=30), sync=SyncConfig("ttrss", "http://tt-rsss.example/", "ann"))
+    dead = MemoryServer()
+    dead.fail_at = "login"
+    outcome = await run_sync(store, typo, service=dead, full=False)
+    assert not outcome.ok and outcome.pending == 1 and len(store.stories()) == 3
+    outcome = await sync(store, server, full=False)
+    assert outcome.ok and 12 in server.starred

@@ -71,8 +71,13 @@ async def refresh_feeds(
     page_client: HttpClient | None = None,
     extract_workers: int | None = None,
     summary: RefreshSummary | None = None,
+    sync: bool = False,
+    on_sync: Callable[[str], None] | None = None,
 ) -> RefreshSummary:
     """Fetch `feeds` (default: all configured) into the store. Raises StoreError only if the cache is unusable.
+
+    `sync`: sync with the [sync] server meanwhile (sync/engine.py; `on_sync` hears how it goes, a line at a
+    time). A feed the server holds is the server's to bring, never fetched here, whatever `sync` says.
 
     `fulltext` True or False applies to every feed; None follows each feed's `fulltext`, else `[settings]`.
     `client`, `page_client`, `parse_workers` and `extract_workers` are for tests and benchmarks. `summary`, if
@@ -80,6 +85,9 @@ async def refresh_feeds(
     """
     started = time.perf_counter()
     targets = list(config.feeds if feeds is None else feeds)
+    if config.sync is not None:
+        server_urls = {feed.url for feed in await asyncio.to_thread(store.server_feeds)}
+        targets = [feed for feed in targets if feed.url not in server_urls]
     settings = config.settings
     summary = summary if summary is not None else RefreshSummary()
     ids = await asyncio.to_thread(store.sync_feeds, targets)
@@ -126,6 +134,8 @@ async def refresh_feeds(
         try:
             # A TaskGroup cancels the other feeds if the cache itself fails: there is no point going on.
             async with asyncio.TaskGroup() as group:
+                if sync and config.sync is not None:
+                    group.create_task(_sync(store, config, on_writer, on_sync, summary))
                 for feed in targets:
                     group.create_task(one(feed))
         except ExceptionGroup as failures:
@@ -155,6 +165,13 @@ async def refresh_feeds(
             await client.aclose()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+async def _sync(store: Store, config: Config, on_writer: Writer, on_sync: Callable[[str], None] | None,
+                summary: RefreshSummary) -> None:
+    from newsreader.sync.engine import run_sync
+
+    summary.sync = await run_sync(store, config, write=on_writer, on_progress=on_sync)
 
 
 async def _refresh_one(

@@ -54,8 +54,13 @@ class SyncConfig:
 
     @property
     def identity(self) -> str:
-        """What the cache's synced stories belong to: another server or user starts over."""
-        return f"{self.service} {self.url} {self.user}"
+        """What the cache's synced stories belong to: another server or user starts over. The same server by
+        another spelling of its address (http or https, a port, a trailing slash, tt-rss's api/) is the same."""
+        parts = urlsplit(self.url)
+        path = parts.path.rstrip("/")
+        if self.service == "ttrss" and path.endswith("/api"):
+            path = path[: -len("/api")]
+        return f"{self.service} {(parts.hostname or '').lower()}{path} {self.user}"
 
 
 def parse_sync(raw: Any, path: str | Path, lines: _Lines) -> SyncConfig | None:

@@ -2,7 +2,7 @@
 
 It is read when a sync first needs it and kept, as a Secret, for the rest of the process (the reader syncs
 every half hour: `pass` need not ask each time); a login the server refuses forgets it, so a corrected file
-or command is read again. A password_file anyone but its owner may read is refused, as ssh refuses such a
+or command is read again. The variable is read each time. A password_file anyone but its owner may read is refused, as ssh refuses such a
 key. Every failure is a SyncError of kind CREDENTIALS whose line says what to fix; none holds the password.
 """
 
@@ -36,7 +36,10 @@ def _key(sync: SyncConfig) -> tuple[str, ...]:
 
 
 def password_for(sync: SyncConfig, environ: Mapping[str, str] | None = None) -> Secret:
-    """The password, read once per process; SyncError(CREDENTIALS) when it cannot be had."""
+    """The password, read once per process (the variable: each time, it costs nothing);
+    SyncError(CREDENTIALS) when it cannot be had."""
+    if not sync.password_command and not sync.password_file:
+        return _read(sync, os.environ if environ is None else environ)
     key = _key(sync)
     with _lock:
         if key in _kept:

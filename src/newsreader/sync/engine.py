@@ -74,7 +74,9 @@ async def run_sync(store: Store, config: Config, *, full: bool = True, write: Wr
     except SyncError as error:
         if error.kind is SyncErrorKind.LOGIN_REFUSED:
             forget(sync)
-        outcome.error, outcome.error_kind = str(error), error.kind.value
+        # The clients' lines name the server ("tt-rss at https://..."); the password's do not.
+        outcome.error = f"{sync.name} sync: {error}" if error.kind is SyncErrorKind.CREDENTIALS else str(error)
+        outcome.error_kind = error.kind.value
         outcome.settings_error = error.kind in SETTINGS_KINDS
     finally:
         if service is not None:
@@ -124,21 +126,29 @@ class _Run:
         self.dropped: set[int] = set()  #: feeds unsubscribed here that the server may still list
 
     async def all(self) -> None:
-        await self.write(lambda: self.store.start_sync_with(self.sync.identity))
         self.progress(f"logging in to {self.service.name}")
         await self.service.login()
+        await self._this_server()
         await self.subscriptions()
         await self.feeds()
         await self.stories()
         await self.flags(full=True)
 
     async def changes_only(self) -> None:
-        await self.write(lambda: self.store.start_sync_with(self.sync.identity))
         if not await self.write(self.store.queued_count):
             return
         await self.service.login()
+        await self._this_server()
         await self.subscriptions()
         await self.flags(full=False)
+
+    async def _this_server(self) -> None:
+        """The cache becomes this server's; what another server's left goes. Only once this one has taken the
+        login: a mistyped address must not cost the changes waiting for the right one."""
+        dropped = await self.write(self.store.queued_count)
+        if await self.write(lambda: self.store.start_sync_with(self.sync.identity)) and dropped:
+            self.outcome.warnings.append(f"{dropped} change{'' if dropped == 1 else 's'} made for the server synced "
+                                         "with before were dropped: [sync] names another server or user now")
 
     # -- 1. subscriptions ------------------------------------------------------------------------------
 

@@ -53,7 +53,7 @@ class MemoryServer(Service):
     def add_story(self, remote_id: int, feed_id: int, title: str, *, hours_ago: float = 1, content: str = "",
                   read: bool = False, starred: bool = False) -> None:
         self.stories[remote_id] = RemoteStory(
-            id=remote_id, feed_id=feed_id, guid=None, link=f"http://example.org/{remote_id}", title=title, author="",
+            id=remote_id, feed_id=feed_id, guid=None, link=f"http://127.0.0.1:9/{remote_id}", title=title, author="",
             published=datetime.fromtimestamp(NOW, UTC) - timedelta(hours=hours_ago), content=content,
             read=read, starred=starred)
         (self.unread.discard if read else self.unread.add)(remote_id)
@@ -308,3 +308,21 @@ async def test_a_mistyped_server_that_does_not_answer_costs_nothing_waiting_for_
     assert not outcome.ok and outcome.pending == 1 and len(store.stories()) == 3
     outcome = await sync(store, server, full=False)
     assert outcome.ok and 12 in server.starred
+
+
+async def test_the_servers_stories_get_their_articles_when_the_settings_keep_them(store, server, feed_server, monkeypatch):
+    from dataclasses import replace
+
+    import newsreader.sync.engine
+    from newsreader.refresh import refresh_feeds
+
+    page = feed_server.page("/world/sevan.html", (Path(__file__).parent / "pages" / "article.html").read_bytes())
+    server.stories[11] = replace(server.stories[11], link=page)
+    monkeypatch.setattr(newsreader.sync.engine, "open_service", lambda *args: server)
+    monkeypatch.setenv("NEWSREADER_SYNC_PASSWORD", "unused")
+    cfg = Config(settings=Settings(keep_days=30, fulltext=True), sync=SYNC)
+    summary = await refresh_feeds(store, cfg, feeds=[], sync=True, extract_workers=0)
+    assert summary.sync.ok and summary.sync.new == 3
+    assert summary.articles_extracted == 1
+    (story,) = [s for s in store.stories() if s.link == page]
+    assert story.text_source == "article" and "Sevan" in story.text

@@ -165,6 +165,8 @@ class Library:
         if story is None or story.text_source == "article" or story.fulltext_error or not story.link:
             return story
         feed = next((f for f in self.config.feeds if f.name == story.feed), None)
+        if feed is None and self.config.sync is not None:  # the [sync] server's feeds follow [settings]
+            feed = next((f for f in self.server_feeds() if f.name == story.feed), None)
         wants = feed is not None and (feed.fulltext if feed.fulltext is not None else self.config.settings.fulltext)
         return replace(story, article_pending=True) if wants else story
 

@@ -107,9 +107,13 @@ async def refresh_feeds(
         return await loop.run_in_executor(writer, call)
 
     with_text = {feed.url for feed in targets if _wants_fulltext(feed, config, fulltext)}
+    syncing = sync and config.sync is not None
+    # The server's feeds keep full articles as the settings (or a [[feeds]] entry of their URL) say.
+    server_text = syncing and (fulltext if fulltext is not None else
+                               config.settings.fulltext or any(feed.fulltext for feed in config.feeds))
     # Nothing of the full-text stage exists unless some feed wants it: the plain fetch stays as it was.
     articles: _Articles | None = None
-    if with_text:
+    if with_text or server_text:
         articles = _Articles(store, config, on_writer, page_client, extract_workers, on_article, summary)
 
     # Feeds between download and save at once: without a bound, fast downloads pile up every body (and its
@@ -134,7 +138,7 @@ async def refresh_feeds(
         try:
             # A TaskGroup cancels the other feeds if the cache itself fails: there is no point going on.
             async with asyncio.TaskGroup() as group:
-                if sync and config.sync is not None:
+                if syncing:
                     group.create_task(_sync(store, config, on_writer, on_sync, summary))
                 for feed in targets:
                     group.create_task(one(feed))
@@ -148,7 +152,10 @@ async def refresh_feeds(
         await on_writer(store.index_pending)
         # The articles come after the feeds, so the list is there to read while the pages come. Failed and
         # unchanged feeds too: their stories may have retries due.
-        wanted = await articles.plan([ids[feed.url] for feed in targets if feed.url in with_text]) if articles else []
+        text_ids = [ids[feed.url] for feed in targets if feed.url in with_text]
+        if server_text:
+            text_ids += await asyncio.to_thread(_server_feeds_with_text, store, config, fulltext)
+        wanted = await articles.plan(text_ids) if articles else []
         if on_feeds_done is not None:
             on_feeds_done(summary)
         if articles is not None:
@@ -254,6 +261,12 @@ async def _parse(pool: ParserPool, loop: asyncio.AbstractEventLoop, body: bytes,
             # of the run rather than failing every remaining feed.
             pool.workers = 0
     return await loop.run_in_executor(None, parse_feed, body, options)
+
+
+def _server_feeds_with_text(store: Store, config: Config, override: bool | None) -> list[int]:
+    configured = {feed.url: feed for feed in config.feeds}
+    return [feed.feed_id for feed in store.server_feeds()
+            if _wants_fulltext(configured.get(feed.url) or FeedConfig(feed.name, feed.url), config, override)]
 
 
 def _first_store_error(group: BaseExceptionGroup) -> StoreError | None:

@@ -326,3 +326,30 @@ async def test_the_servers_stories_get_their_articles_when_the_settings_keep_the
     assert summary.articles_extracted == 1
     (story,) = [s for s in store.stories() if s.link == page]
     assert story.text_source == "article" and "Sevan" in story.text
+
+
+def test_sending_to_a_server_that_never_answers_stops_when_told(store, server, tmp_path, monkeypatch):
+    """The reader quitting must not wait out the timeout of a send to a server that went silent."""
+    import socket
+    import threading
+
+    from newsreader.errors import RefreshCancelled
+    from newsreader.sync.actions import send_changes
+
+    asyncio_run = __import__("asyncio").run
+    asyncio_run(sync(store, server))
+    store.set_starred(by_title(store)["Brazil floods recede"].id, True)
+    monkeypatch.setenv("NEWSREADER_SYNC_PASSWORD", "unused")
+    with socket.socket() as silent:  # accepts, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        cfg = Config(settings=Settings(keep_days=30, timeout=60),
+                     sync=SyncConfig("ttrss", f"http://127.0.0.1:{silent.getsockname()[1]}/tt-rss/", "ann"))
+        store.set_sync_state(identity=cfg.sync.identity)  # the same server, by this test's address
+        cancel = threading.Event()
+        threading.Timer(0.3, cancel.set).start()
+        started = time.perf_counter()
+        with pytest.raises(RefreshCancelled):
+            send_changes(store, cfg, cancel=cancel)
+        assert time.perf_counter() - started < 5
+    assert store.queued_count() == 1  # kept for the next time

@@ -282,11 +282,12 @@ class Library:
         """Sync with the [sync] server alone (no [[feeds]] fetched); the summary's `sync` says how it went."""
         return self.refresh([], sync=True, on_sync=on_progress, cancel=cancel)
 
-    def send_changes(self) -> SyncOutcome | None:
-        """Send the changes made here (marks, subscriptions) to the [sync] server now; None without one."""
+    def send_changes(self, *, cancel: threading.Event | None = None) -> SyncOutcome | None:
+        """Send the changes made here (marks, subscriptions) to the [sync] server now; None without one.
+        Setting `cancel` stops it (RefreshCancelled); what was not sent stays for the next sync."""
         from newsreader.sync.actions import send_changes
 
-        return send_changes(self.store, self.config) if self.config.sync is not None else None
+        return send_changes(self.store, self.config, cancel=cancel) if self.config.sync is not None else None
 
     def queued_changes(self) -> int:
         """Changes made here that the [sync] server has not had yet."""

@@ -9,17 +9,21 @@ their own event loop): the CLI calls them directly, the reader from a worker thr
 from __future__ import annotations
 
 import asyncio
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from newsreader.config.types import Config
-from newsreader.errors import FeedListError
+from newsreader.errors import FeedListError, RefreshCancelled
 from newsreader.model import ServerSubscription, SyncOutcome
 from newsreader.store import Store
 from newsreader.sync.fever import CANNOT_SUBSCRIBE
 
 if TYPE_CHECKING:
     from newsreader.config.sync import SyncConfig
+
+#: How often a send that may be cancelled looks whether it has been.
+CANCEL_POLL_SECONDS = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +34,24 @@ class ServerUnsubscription:
     reason: str | None = None
 
 
-def send_changes(store: Store, config: Config) -> SyncOutcome:
-    """Send what is queued here (marks, subscriptions) to the server now; never raises but StoreError."""
+def send_changes(store: Store, config: Config, *, cancel: threading.Event | None = None) -> SyncOutcome:
+    """Send what is queued here (marks, subscriptions) to the server now; never raises but StoreError.
+    Setting `cancel` (the reader quitting) stops it within a fraction of a second; what was not sent stays
+    queued (RefreshCancelled)."""
     from newsreader.sync.engine import run_sync
 
-    return asyncio.run(run_sync(store, config, full=False))
+    async def run() -> SyncOutcome:
+        sending = asyncio.ensure_future(run_sync(store, config, full=False))
+        while cancel is not None and not sending.done():
+            await asyncio.wait([sending], timeout=CANCEL_POLL_SECONDS)
+            if cancel.is_set():
+                sending.cancel()
+        try:
+            return await sending
+        except asyncio.CancelledError:
+            raise RefreshCancelled(0) from None
+
+    return asyncio.run(run())
 
 
 def subscribe(store: Store, config: Config, url: str, *, offline: bool = False) -> ServerSubscription:

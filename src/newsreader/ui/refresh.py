@@ -164,7 +164,11 @@ class RefreshController(Widget):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="send-changes", name="send-changes")
     def _send_worker(self) -> None:
-        outcome = self._library.send_changes()
+        cancel = getattr(get_current_worker(), "cancelled_event", self._quitting)
+        try:
+            outcome = self._library.send_changes(cancel=cancel)
+        except RefreshCancelled:  # the reader is closing: the changes wait for the next run
+            return
         assert outcome is not None
         self.post_message(self.ChangesSent(outcome))
 

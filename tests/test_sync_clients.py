@@ -191,6 +191,13 @@ async def test_ttrss_articles_by_id_in_batches_with_their_tags():
     assert calls == [3, 200, 200, 50]
 
 
+@pytest.mark.parametrize("answer", [12, "12"])
+async def test_ttrss_the_unread_count_as_a_number_or_a_string(answer):
+    ttrss, http = ttrss_over(FakeTtRss(getUnread=ok({"unread": answer})))
+    async with http:
+        assert await ttrss.unread_count() == 12
+
+
 async def test_ttrss_a_headline_without_a_usable_id_is_a_bad_response():
     ttrss, http = ttrss_over(FakeTtRss(getHeadlines=ok([{**headline(1), "id": "one"}])))
     async with http:

@@ -40,6 +40,7 @@ class MemoryServer(Service):
         self.subscribed: list[str] = []
         self.unsubscribed: list[int] = []
         self.calls: list[str] = []
+        self.read_lately: set[int] = set()  #: tt-rss's "recently read"
 
     def _step(self, name: str) -> None:
         self.calls.append(name)
@@ -77,9 +78,16 @@ class MemoryServer(Service):
         from dataclasses import replace
         return replace(story, read=story.id not in self.unread, starred=story.id in self.starred)
 
-    async def flag_sets(self) -> tuple[set[int], set[int]]:
-        self._step("flag_sets")
-        return set(self.unread), set(self.starred)
+    async def flag_sets(self, *, unread: bool = True) -> tuple[set[int] | None, set[int]]:
+        self._step("flag_sets" if unread else "starred only")
+        return set(self.unread) if unread else None, set(self.starred)
+
+    async def unread_count(self) -> int | None:
+        self._step("unread_count")
+        return len(self.unread)
+
+    async def recently_read(self) -> set[int]:
+        return set(self.read_lately)
 
     async def states(self, ids: Sequence[int]) -> dict[int, tuple[bool, bool]]:
         self._step("states")
@@ -224,7 +232,7 @@ async def test_changes_made_while_the_server_is_down_are_kept_and_sent_when_it_i
 
 
 async def test_a_failure_half_way_keeps_what_came(store, server):
-    server.fail_at = "flag_sets"
+    server.fail_at = "unread_count"  # the flags, after the stories
     outcome = await sync(store, server)
     assert outcome.error_kind == "unreachable" and outcome.new == 3
     assert len(store.stories()) == 3
@@ -353,3 +361,45 @@ def test_sending_to_a_server_that_never_answers_stops_when_told(store, server, t
             send_changes(store, cfg, cancel=cancel)
         assert time.perf_counter() - started < 5
     assert store.queued_count() == 1  # kept for the next time
+
+
+async def test_the_unread_list_is_asked_for_only_when_the_servers_unread_count_moved(store, server):
+    clock = [time.time()]
+    await sync(store, server, clock=lambda: clock[0])
+    assert "flag_sets" not in server.calls  # the first sync's stories came with their flags
+    server.calls.clear()
+    await sync(store, server, clock=lambda: clock[0])  # nothing changed anywhere
+    assert "flag_sets" not in server.calls and "starred only" in server.calls
+
+    server.unread.discard(11)  # read on another device: "recently read" says which, the count agrees
+    server.read_lately.add(11)
+    server.calls.clear()
+    outcome = await sync(store, server, clock=lambda: clock[0])
+    assert "flag_sets" not in server.calls and outcome.taken == 1
+    assert by_title(store)["Armenia and Azerbaijan resume talks"].read
+
+    # Read one there and made another unread there: the count is as it was, but not what the cache expects
+    # once the one read is taken away; the whole list is asked for.
+    server.unread.discard(13)
+    server.read_lately.add(13)
+    server.unread.add(11)
+    server.read_lately.discard(11)
+    server.calls.clear()
+    outcome = await sync(store, server, clock=lambda: clock[0])
+    stories = by_title(store)
+    assert "flag_sets" in server.calls and outcome.taken == 2
+    assert not stories["Armenia and Azerbaijan resume talks"].read and stories["Georgia votes"].read
+
+    # A day without a sync is longer than "recently": the whole list again.
+    clock[0] += 24 * 3600
+    server.calls.clear()
+    await sync(store, server, clock=lambda: clock[0])
+    assert "flag_sets" in server.calls
+
+
+async def test_unread_stories_the_cache_does_not_hold_do_not_make_it_list_them_every_time(store, server):
+    server.add_story(40, 1, "Too old to keep", hours_ago=24 * 60)  # unread there, never kept here
+    await sync(store, server)
+    server.calls.clear()
+    await sync(store, server)
+    assert "flag_sets" not in server.calls

@@ -203,8 +203,9 @@ class SyncTable(Database):
                 yield SyncedStory(r["story_id"], r["remote_id"], bool(r["read"]), bool(r["starred"]),
                                   bool(r["remote_read"]), bool(r["remote_starred"]))
 
-    def largest_remote_story_id(self) -> int:
-        return self._read("SELECT coalesce(max(remote_id), 0) FROM sync_stories")[0][0]
+    def remote_unread_count(self) -> int:
+        """Synced stories unread on the server, as last seen or sent."""
+        return self._read("SELECT count(*) FROM sync_stories WHERE remote_read = 0")[0][0]
 
     # -- the queue ------------------------------------------------------------------------------------
 

@@ -31,14 +31,14 @@ from urllib.parse import urlsplit
 from newsreader.config.types import Config, FeedConfig
 from newsreader.model import SyncOutcome
 from newsreader.store import Store
-from newsreader.store.sync import ServerFeedRow
+from newsreader.store.sync import QueuedChange, ServerFeedRow, SyncedStory
 from newsreader.sync import flags
 from newsreader.sync._wire import MAX_RESPONSE_BYTES, Http
 from newsreader.sync.convert import entries_for
 from newsreader.sync.credentials import forget, password_for
 from newsreader.sync.errors import SETTINGS_KINDS, SyncError, SyncErrorKind
 from newsreader.sync.model import RemoteStory
-from newsreader.sync.service import FEVER_MARKS_AT_ONCE, Service, open_service
+from newsreader.sync.service import FEVER_MARKS_AT_ONCE, RECENT_HOURS, Service, open_service
 from newsreader.text.sanitize import safe_line
 
 T = TypeVar("T")
@@ -47,6 +47,8 @@ Writer = Callable[[Callable[[], Any]], Awaitable[Any]]
 Progress = Callable[[str], None]
 #: The feed that holds stories whose feed the server no longer lists (tt-rss's archived, starred ones).
 ARCHIVE_ID = 0
+#: The server's unread stories are listed in full at least this often, whatever its unread count says.
+UNREAD_LIST_HOURS = 24
 
 
 async def run_sync(store: Store, config: Config, *, full: bool = True, write: Writer | None = None,
@@ -124,6 +126,7 @@ class _Run:
         self.feed_ids: dict[int, int] = {}  #: the server's feed id -> the cache's
         self.feed_urls: dict[int, str] = {}  #: the server's feed id -> its URL
         self.dropped: set[int] = set()  #: feeds unsubscribed here that the server may still list
+        self.pulled_everything = False  #: this sync asked for every story there is (the first): flags and all
 
     async def all(self) -> None:
         self.progress(f"logging in to {self.service.name}")
@@ -207,6 +210,7 @@ class _Run:
     async def stories(self) -> None:
         state = await self.write(self.store.sync_state)
         since = int(state.get("since_id", 0))
+        self.pulled_everything = since == 0
         cutoff = self.clock() - self.config.settings.keep_days * 86400
         configured = {feed.url: feed for feed in self.config.feeds}
         largest, seen = since, 0
@@ -241,21 +245,31 @@ class _Run:
         queued = await self.write(lambda: self.store.queued_changes(flags.FIELDS))
         upto = queued[-1].id if queued else 0
         remote: Callable[[int], tuple[bool, bool] | None]
+        state = await self.write(self.store.sync_state)
+        count, scan = None, True
         if full:
             self.progress("read and starred")
-            unread, starred = await self.service.flag_sets()
+            stories = await self.write(lambda: list(self.store.synced_stories()))
+            count = await self.service.unread_count()
+            if self.pulled_everything:  # every story came with its flags a moment ago: no need to ask again
+                unread = {story.remote_id for story in stories if not story.remote_read}
+                starred = {story.remote_id for story in stories if story.remote_starred}
+            else:
+                recent = await self.service.recently_read() if count is not None else set()
+                scan = self._must_list_unread(count, recent, state, stories, queued)
+                listed, starred = await self.service.flag_sets(unread=scan)
+                # Unless listed: each story's read flag as last seen, but for those read there since.
+                unread = listed if listed is not None else {
+                    story.remote_id for story in stories if not story.remote_read and story.remote_id not in recent}
 
             def remote(remote_id: int) -> tuple[bool, bool] | None:
                 return remote_id not in unread, remote_id in starred
-
-            stories = await self.write(lambda: list(self.store.synced_stories()))
         else:
             wanted = sorted({change.remote_id for change in queued if change.remote_id is not None})
             if not wanted:
                 return
             remote = (await self.service.states(wanted)).get
             stories = await self.write(lambda: list(self.store.synced_stories(wanted)))
-        state = await self.write(self.store.sync_state)
         seen_at = float(state["flags_at"]) if "flags_at" in state else None
         checked_at = self.clock()
         decided = flags.plan(stories, remote, queued, seen_at=seen_at, now=checked_at)
@@ -267,6 +281,41 @@ class _Run:
             sent=decided.send + decided.agreed, taken=decided.take, upto=upto))
         if full:
             await self.write(lambda: self.store.set_sync_state(flags_at=checked_at))
+        if count is not None:
+            await self._remember_unread_count(checked_at if scan else None)
+
+    def _must_list_unread(self, count: int | None, recent: set[int], state: dict[str, str],
+                          stories: list[SyncedStory], queued: list[QueuedChange]) -> bool:
+        """Whether to list every unread story of the server (tt-rss: a call per 200, each dear to the server),
+        or take the read flags as last seen but for the stories read there lately (`recent`: tt-rss's
+        "recently read", the last day's). The short way holds when the server's unread count is what the cache
+        then expects: the stories unread there as last seen and not read since, plus the unread ones the cache
+        does not hold (older than keep_days), as measured after the last sync. So a story made unread there
+        shows in the count, even beside one read there. The whole list is asked for anyway when the last sync
+        is older than "recently", and every UNREAD_LIST_HOURS."""
+        if count is None or "unread_offset" not in state:
+            return True
+        now = self.clock()
+        if now - float(state.get("flags_at", 0)) > (RECENT_HOURS - 1) * 3600:
+            return True
+        if now - float(state.get("unread_listed_at", 0)) > UNREAD_LIST_HOURS * 3600:
+            return True
+        held = {story.remote_id for story in stories}
+        if any(change.remote_id not in held for change in queued):  # its server flag is needed to send it
+            return True
+        still_unread = sum(1 for story in stories if not story.remote_read and story.remote_id not in recent)
+        return count != still_unread + int(state["unread_offset"])
+
+    async def _remember_unread_count(self, listed_at: float | None) -> None:
+        """After the flags are settled: what the server's unread count is beyond the stories the cache holds."""
+        count = await self.service.unread_count()
+        if count is None:
+            return
+        held = await self.write(self.store.remote_unread_count)
+        values: dict[str, float | int] = {"unread_offset": count - held}
+        if listed_at is not None:
+            values["unread_listed_at"] = listed_at
+        await self.write(lambda: self.store.set_sync_state(**values))
 
 
 async def _ahead(pages: AsyncIterator[list[RemoteStory]]) -> AsyncIterator[list[RemoteStory]]:

@@ -22,13 +22,15 @@ from newsreader.sync._wire import Http
 from newsreader.sync.errors import SyncError
 from newsreader.sync.fever import FeverClient
 from newsreader.sync.model import RemoteCategory, RemoteFeed, RemoteStory, Secret, WireStats
-from newsreader.sync.ttrss import ALL_ARTICLES, STARRED, ArticleField, TtRssClient, ViewMode
+from newsreader.sync.ttrss import ALL_ARTICLES, RECENTLY_READ, STARRED, ArticleField, TtRssClient, ViewMode
 
 if TYPE_CHECKING:
     from newsreader.config.sync import SyncConfig
 
 #: Fever marks one item a request: this many requests at once.
 FEVER_MARKS_AT_ONCE = 8
+#: tt-rss's "recently read" is what was read in the last day.
+RECENT_HOURS = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +58,17 @@ class Service:
         """Every story with a server id above `since_id`, a page at a time."""
         raise NotImplementedError
 
-    async def flag_sets(self) -> tuple[set[int], set[int]]:
-        """(unread ids, starred ids) of every story the server has."""
+    async def flag_sets(self, *, unread: bool = True) -> tuple[set[int] | None, set[int]]:
+        """(unread ids, starred ids) of every story the server has; no unread ids unless `unread`."""
         raise NotImplementedError
+
+    async def unread_count(self) -> int | None:
+        """How many stories are unread on the server, when asking is cheaper than listing them (tt-rss)."""
+        return None
+
+    async def recently_read(self) -> set[int]:
+        """The stories read on the server in the last RECENT_HOURS (with unread_count: tt-rss)."""
+        return set()
 
     async def states(self, ids: Sequence[int]) -> dict[int, tuple[bool, bool]]:
         """Server id -> (read, starred), for these stories (those the server still has)."""
@@ -97,11 +107,21 @@ class TtRss(Service):
         async for page in self.client.headlines(ALL_ARTICLES, since_id=since_id, show_content=True):
             yield page
 
-    async def flag_sets(self) -> tuple[set[int], set[int]]:
-        unread = {s.id async for page in self.client.headlines(ALL_ARTICLES, view_mode=ViewMode.UNREAD,
-                                                                 show_content=False) for s in page}
+    async def flag_sets(self, *, unread: bool = True) -> tuple[set[int] | None, set[int]]:
+        # The unread ones are every unread headline, 200 a call, each costing the server a good deal (labels,
+        # enclosures, its flavour image): the engine asks only when the count says something changed.
+        unread_ids = None
+        if unread:
+            unread_ids = {s.id async for page in self.client.headlines(ALL_ARTICLES, view_mode=ViewMode.UNREAD,
+                                                                         show_content=False) for s in page}
         starred = {s.id async for page in self.client.headlines(STARRED, show_content=False) for s in page}
-        return unread, starred
+        return unread_ids, starred
+
+    async def unread_count(self) -> int | None:
+        return await self.client.unread_count()
+
+    async def recently_read(self) -> set[int]:
+        return {s.id async for page in self.client.headlines(RECENTLY_READ, show_content=False) for s in page}
 
     async def states(self, ids: Sequence[int]) -> dict[int, tuple[bool, bool]]:
         return {s.id: (s.read, s.starred) for s in await self.client.articles(ids)}
@@ -143,8 +163,8 @@ class Fever(Service):
         async for page in self.client.items(since_id=since_id):
             yield page
 
-    async def flag_sets(self) -> tuple[set[int], set[int]]:
-        return await self.client.unread_item_ids(), await self.client.saved_item_ids()
+    async def flag_sets(self, *, unread: bool = True) -> tuple[set[int] | None, set[int]]:
+        return await self.client.unread_item_ids(), await self.client.saved_item_ids()  # two calls, ids only
 
     async def states(self, ids: Sequence[int]) -> dict[int, tuple[bool, bool]]:
         return {s.id: (s.read, s.starred) async for page in self.client.items_with_ids(ids) for s in page}

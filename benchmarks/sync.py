@@ -13,8 +13,8 @@ updater once (not timed: that is the server's work, not the reader's). Then, tim
 
 Through the product (the default) each sync runs in a child process (`Library.sync()`, what the command runs,
 with its own cache in a temporary folder), which reports its wall time, the time spent waiting on the server
-(from sending a request to having its whole answer) and its share of the wall time, requests, and its peak
-RSS (the sync starts no worker processes: that is all its memory). `--clients` times TtRssClient alone, each
+(from sending a request to having its whole answer) and its share of the wall time, requests, its CPU time
+and its peak RSS (the sync starts no worker processes: that is all its memory). `--clients` times TtRssClient alone, each
 page turned into RemoteStory values and dropped, with the bytes received.
 
     python benchmarks/sync.py                       # 50 feeds x 200 items = 10,000, then 500 new
@@ -69,6 +69,8 @@ def show(name: str, f: dict) -> None:
             f"({f['share']:.0%}); {f['requests']} requests")
     if "mb" in f:
         line += f", {f['mb']:.1f} MB"
+    if "cpu" in f:
+        line += f"; CPU {f['cpu']:.1f} s (start-up included)"
     print(line + f"; peak RSS {f['rss']:.0f} MB")
 
 
@@ -89,9 +91,10 @@ def child(config: str, data: str) -> int:
         print(outcome.error, file=sys.stderr)
         return 1
     wall = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({"stories": outcome.new, "cached": total, "wall": wall, "sync": outcome.seconds,
                       "waiting": outcome.waiting, "share": outcome.waiting / wall, "requests": outcome.requests,
-                      "rss": peak_rss_mb()}))
+                      "cpu": usage.ru_utime + usage.ru_stime, "rss": peak_rss_mb()}))
     return 0
 
 

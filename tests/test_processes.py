@@ -18,6 +18,7 @@ import pytest
 
 import newsreader
 from newsreader.net.errors import FailureKind
+from newsreader.sync.errors import SyncErrorKind
 from newsreader.workers import WorkerPool
 from processes import FetchProcess, descendants, forkserver_workers, living, processes, wait_for
 
@@ -46,6 +47,8 @@ def _exception_classes() -> list[type[BaseException]]:
 #: A value for each kind of constructor argument, by its annotation.
 _SAMPLES = {
     "FailureKind": FailureKind.TIMEOUT,
+    "bool": True,
+    "SyncErrorKind": SyncErrorKind.UNREACHABLE,
     "tuple[str, ...]": ("Armenia (AM)", "Romania (RO)"),
     "str | Path": Path("/tmp/feeds.toml"),
     "str": "a reason: with a colon",

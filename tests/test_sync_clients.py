@@ -179,6 +179,25 @@ async def test_ttrss_headline_fields_from_a_sloppy_or_hostile_server():
     assert guid_hash_of(second.guid) == guid_hash("g2")
 
 
+async def test_ttrss_articles_by_id_in_batches_with_their_tags():
+    rows = [headline(i, tags=["Armenia", "", 7]) for i in range(1, 4)]
+    fake = FakeTtRss(getArticle=ok(rows))
+    ttrss, http = ttrss_over(fake)
+    async with http:
+        stories = await ttrss.articles(range(1, 4))
+        await ttrss.articles(range(450))
+    assert [s.tags for s in stories] == [("Armenia",)] * 3
+    calls = [r["article_id"].count(",") + 1 for r in fake.requests if r["op"] == "getArticle"]
+    assert calls == [3, 200, 200, 50]
+
+
+@pytest.mark.parametrize("answer", [12, "12"])
+async def test_ttrss_the_unread_count_as_a_number_or_a_string(answer):
+    ttrss, http = ttrss_over(FakeTtRss(getUnread=ok({"unread": answer})))
+    async with http:
+        assert await ttrss.unread_count() == 12
+
+
 async def test_ttrss_a_headline_without_a_usable_id_is_a_bad_response():
     ttrss, http = ttrss_over(FakeTtRss(getHeadlines=ok([{**headline(1), "id": "one"}])))
     async with http:
@@ -478,9 +497,91 @@ def test_a_secret_shows_as_stars_and_cannot_be_pickled():
 
 
 def test_the_sync_package_stands_alone():
-    """Protocol only: no UI, no cache, nothing of the reader's but itself."""
+    """Protocol only: no UI, no cache, nothing of the reader's but itself and the error kinds of its transport."""
     script = ("import sys, newsreader.sync\n"
               "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'sqlite3', 'newsreader')"
               " and not m.startswith('newsreader.sync')))")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
-    assert done.stdout.strip() == "['newsreader']", done.stderr
+    assert done.stdout.strip() == "['newsreader', 'newsreader.net', 'newsreader.net.errors']", done.stderr
+
+
+# ------------------------------------------------------------------- over the reader's own HttpClient
+
+
+def over_http_client(**limits):
+    from newsreader.net.client import HttpClient
+    from newsreader.sync.adapter import over
+
+    return over(HttpClient(**{"timeout": 10.0, **limits}))
+
+
+async def test_the_clients_speak_through_the_readers_http_client(feed_server):
+    from feedserver import Response
+
+    def ttrss(request):
+        body = json.loads(request.body)
+        answer = {"login": {"session_id": "s", "api_level": 15}, "getFeeds": [{"id": 1, "title": "W", "feed_url": "u"}]}
+        return Response(200, json.dumps({"status": 0, "content": answer[body["op"]]}).encode(),
+                        {"Content-Type": "application/json"})
+
+    url = feed_server.handler("/tt-rss/api/", ttrss)
+    http = over_http_client()
+    try:
+        feeds = await TtRssClient(http, url.removesuffix("api/"), "ann", PASSWORD).feeds()
+    finally:
+        await http.aclose()
+    assert [f.title for f in feeds] == ["W"]
+    posted = feed_server.requests_for("/tt-rss/api/")
+    assert [json.loads(r.body)["op"] for r in posted] == ["login", "getFeeds"]
+    assert posted[0].headers["user-agent"].startswith("newsreader/")  # the reader's client, not a bare httpx
+
+
+async def test_an_error_status_with_a_json_body_reaches_the_client(feed_server):
+    from feedserver import Response
+
+    url = feed_server.respond("/fever/", Response(401, b'{"api_version": 3, "auth": 0}', {"Content-Type": "application/json"}))
+    http = over_http_client()
+    try:
+        with pytest.raises(SyncError) as raised:
+            await FeverClient(http, url, "ann", PASSWORD).login()
+    finally:
+        await http.aclose()
+    assert raised.value.kind is SyncErrorKind.LOGIN_REFUSED
+
+
+@pytest.mark.parametrize(("route", "kind"), [
+    ("dead", SyncErrorKind.UNREACHABLE),
+    ("bomb", SyncErrorKind.BAD_RESPONSE),
+    ("html-500", SyncErrorKind.HTTP_STATUS),
+])
+async def test_failures_through_the_readers_http_client_keep_their_kind(feed_server, route, kind):
+    if route == "dead":
+        url = f"http://127.0.0.1:{dead_port()}/"
+    elif route == "bomb":
+        url = feed_server.gzip_bomb("/api/", 50 * 1024 * 1024)
+    else:
+        url = feed_server.error("/api/", 500, body=b"<h1>oops</h1>")
+    http = over_http_client(max_bytes=1024 * 1024)
+    try:
+        with pytest.raises(SyncError) as raised:
+            await TtRssClient(http, url, "ann", PASSWORD).login()
+    finally:
+        await http.aclose()
+    assert raised.value.kind is kind and "\n" not in str(raised.value)
+    assert raised.value.__suppress_context__
+
+
+async def test_the_password_is_in_no_traceback_through_the_readers_http_client(feed_server):
+    from feedserver import Response
+
+    echo = feed_server.handler("/echo/", lambda request: Response(200, b"echo: " + request.body))
+    secrets = (PASSWORD, FEVER_KEY)
+    for url in (echo, f"http://127.0.0.1:{dead_port()}/"):
+        for make in (TtRssClient, FeverClient):
+            http = over_http_client()
+            client = make(http, url, "ann", PASSWORD)
+            error = await failure_of(client)
+            shown = "\n".join([str(error), repr(error), repr(client), repr(vars(client)), rendered_traceback(error)])
+            for secret in secrets:
+                assert secret not in shown, (url, make.__name__)
+            await http.aclose()

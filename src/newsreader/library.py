@@ -62,10 +62,12 @@ from newsreader.model import (
     FeedCandidate,
     FeedOutcome,
     RefreshSummary,
+    ServerSubscription,
     Status,
     Story,
     StoryFilter,
     StoryHeader,
+    SyncOutcome,
     Version,
 )
 from newsreader.store import Retention, Store
@@ -78,12 +80,16 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Unsubscribed:
-    """What `unsubscribe` did: the config entry went, and the cache lost the feed's unstarred stories."""
+    """What `unsubscribe` did: the config entry went (or the [sync] server's subscription), and the cache lost
+    the feed's unstarred stories."""
 
-    path: Path
+    path: Path | None  #: the feeds.toml changed; None for a feed of the [sync] server
     feed: FeedConfig
     stories_deleted: int = 0
     starred_kept: int = 0
+    server: str | None = None  #: the [sync] server it was unsubscribed on ("tt-rss")
+    queued: bool = False  #: the server is told at the next sync (it could not be now)
+    reason: str | None = None  #: why it could not be told now, one line
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +179,8 @@ class Library:
         if story.text_source == "article" or story.fulltext_error or not story.link:
             return story
         feed = next((f for f in self.config.feeds if f.name == story.feed), None)
+        if feed is None and self.config.sync is not None:  # the [sync] server's feeds follow [settings]
+            feed = next((f for f in self.server_feeds() if f.name == story.feed), None)
         wants = feed is not None and (feed.fulltext if feed.fulltext is not None else self.config.settings.fulltext)
         return replace(story, article_pending=True) if wants else story
 
@@ -229,6 +237,19 @@ class Library:
         """Mark the story and the rest of its cluster read (or unread); returns the ids that changed."""
         return self.store.set_cluster_read(story_id, read)
 
+    def mark(self, story_ids: Sequence[int], *, read: bool | None = None, starred: bool | None = None) -> list[int]:
+        """Set the flags of these stories (`newsreader mark`); returns the ids no story has (then nothing is
+        changed). A synced story's change is queued for the [sync] server: `send_changes` sends it."""
+        unknown = [i for i in dict.fromkeys(story_ids) if self.store.story(i) is None]
+        if unknown:
+            return unknown
+        if read is not None:
+            self.store.set_read(story_ids, read)
+        if starred is not None:
+            for story_id in dict.fromkeys(story_ids):
+                self.store.set_starred(story_id, starred)
+        return []
+
     def mark_all_read(self, story_filter: StoryFilter, read: bool = True) -> int:
         """Mark every story the filter lets through read (grouped: every story of those clusters); returns how
         many changed."""
@@ -256,16 +277,66 @@ class Library:
         on_article: Callable[[ArticleOutcome], None] | None = None,
         on_feeds_done: Callable[[RefreshSummary], None] | None = None,
         cancel: threading.Event | None = None,
+        sync: bool | None = None,
+        on_sync: Callable[[str], None] | None = None,
     ) -> RefreshSummary:
         """Fetch every configured feed (or `feeds`) into the cache, then the articles of the feeds that keep
         them. `on_outcome` hears of each feed as it finishes, `on_feeds_done` once every feed is saved (the
         stories can be read while the articles come) and `on_article` of each article page; setting `cancel`
-        stops the run (RefreshCancelled)."""
+        stops the run (RefreshCancelled). `sync` (default: when every feed is fetched and [sync] is set):
+        sync with the [sync] server meanwhile, `on_sync` hearing how it goes."""
         from newsreader.refresh import refresh_feeds_sync
 
+        if sync is None:
+            sync = feeds is None and self.config.sync is not None
         return refresh_feeds_sync(self.store, self.config, feeds=feeds, force=force, fulltext=fulltext,
                                   on_outcome=on_outcome, on_article=on_article, on_feeds_done=on_feeds_done,
-                                  cancel=cancel)
+                                  cancel=cancel, sync=sync, on_sync=on_sync)
+
+    # -- the [sync] server ---------------------------------------------------------------------------------
+
+    @property
+    def syncing(self) -> str | None:
+        """The [sync] server's name ("tt-rss", "Fever"), or None without one."""
+        return self.config.sync.name if self.config.sync is not None else None
+
+    @property
+    def subscribes_on_server(self) -> bool:
+        """Subscribing means subscribing on the [sync] server (tt-rss); with Fever it cannot be done."""
+        return self.config.sync is not None
+
+    @property
+    def server_cannot_subscribe(self) -> str | None:
+        """Why a subscription cannot be made on the [sync] server (Fever's API has no way), one line; None when
+        it can, or without a server."""
+        from newsreader.sync.fever import CANNOT_SUBSCRIBE
+
+        sync = self.config.sync
+        return None if sync is None or sync.can_subscribe else CANNOT_SUBSCRIBE[0].upper() + CANNOT_SUBSCRIBE[1:]
+
+    def sync(self, *, on_progress: Callable[[str], None] | None = None,
+             cancel: threading.Event | None = None) -> RefreshSummary:
+        """Sync with the [sync] server alone (no [[feeds]] fetched); the summary's `sync` says how it went."""
+        return self.refresh([], sync=True, on_sync=on_progress, cancel=cancel)
+
+    def send_changes(self, *, cancel: threading.Event | None = None) -> SyncOutcome | None:
+        """Send the changes made here (marks, subscriptions) to the [sync] server now; None without one.
+        Setting `cancel` stops it (RefreshCancelled); what was not sent stays for the next sync."""
+        from newsreader.sync.actions import send_changes
+
+        return send_changes(self.store, self.config, cancel=cancel) if self.config.sync is not None else None
+
+    def queued_changes(self) -> int:
+        """Changes made here that the [sync] server has not had yet."""
+        return self.store.queued_count()
+
+    def subscribe_on_server(self, url: str, *, offline: bool = False) -> ServerSubscription:
+        """Subscribe on the [sync] server (kept for the next sync when it cannot be asked now). FeedListError
+        when the server refuses, or cannot subscribe at all (Fever)."""
+        from newsreader.feeds.discover import normalise_input
+        from newsreader.sync.actions import subscribe
+
+        return subscribe(self.store, self.config, normalise_input(url), offline=offline)
 
     def retag(self, *, on_batch: Callable[[int], None] | None = None) -> int:
         """Tag every cached story again; returns how many stories' countries changed."""
@@ -352,9 +423,18 @@ class Library:
         return self.config
 
     def find_feed(self, name_or_url: str) -> FeedConfig | None:
+        """A feed of feeds.toml, else (with [sync]) one of the server's, by name or URL."""
         from newsreader.config.edit import find_feed
 
-        return find_feed(self.config.feeds, name_or_url)
+        found = find_feed(self.config.feeds, name_or_url)
+        if found is None and self.config.sync is not None:
+            found = find_feed(self.server_feeds(), name_or_url)
+        return found
+
+    def server_feeds(self) -> tuple[FeedConfig, ...]:
+        """The [sync] server's feeds as the cache has them (their category as their one tag)."""
+        return tuple(FeedConfig(feed.name, feed.url, tags=(feed.category,) if feed.category else ())
+                     for feed in self.store.server_feeds())
 
     def discover(self, url: str) -> Discovery:
         """The feeds at or behind a URL (a feed, or any page of a site), each checked to be a feed."""
@@ -376,14 +456,18 @@ class Library:
 
         return self.subscribe(FeedConfig(name=name, url=normalise_input(url)))
 
-    def unsubscribe(self, name_or_url: str) -> Unsubscribed:
-        """Remove a feed from feeds.toml and its stories from the cache, keeping starred ones.
+    def unsubscribe(self, name_or_url: str, *, offline: bool = False) -> Unsubscribed:
+        """Remove a feed from feeds.toml and its stories from the cache, keeping starred ones; a feed of the
+        [sync] server's is unsubscribed there (now, or at the next sync: `offline`, or the server not there).
 
         The config goes first: if the cache then fails, the feed is gone from the config and its stories
         simply age out.
         """
         from newsreader.config.edit import remove_feed
 
+        server = self._server_feed(name_or_url)
+        if server is not None:
+            return self._unsubscribe_on_server(server, offline=offline)
         removed = remove_feed(self.config_path, name_or_url)
         self.reload_config()
         cached = next((feed for feed in self.store.feeds() if feed.url == removed.feed.url), None)
@@ -392,6 +476,22 @@ class Library:
         deleted = self.store.delete_feed(cached.id, keep_starred=True)
         return Unsubscribed(path=removed.path, feed=removed.feed, stories_deleted=deleted,
                             starred_kept=max(0, cached.story_count - deleted))
+
+    def _server_feed(self, name_or_url: str) -> FeedConfig | None:
+        """The server's feed of that name or URL when it is not in feeds.toml (there, feeds.toml's wins)."""
+        from newsreader.config.edit import find_feed
+
+        if self.config.sync is None or find_feed(self.config.feeds, name_or_url) is not None:
+            return None
+        return find_feed(self.server_feeds(), name_or_url)
+
+    def _unsubscribe_on_server(self, feed: FeedConfig, *, offline: bool) -> Unsubscribed:
+        from newsreader.sync.actions import unsubscribe
+
+        cached = next(f for f in self.store.server_feeds() if f.url == feed.url)
+        done = unsubscribe(self.store, self.config, cached.feed_id, offline=offline)
+        return Unsubscribed(path=None, feed=feed, stories_deleted=done.deleted, starred_kept=done.kept,
+                            server=self.syncing, queued=done.queued, reason=done.reason)
 
     def save_filter(self, saved: SavedFilter) -> SavedFilter:
         """Keep a combination of filters under a name, in feeds.toml; returns it as kept."""
@@ -487,12 +587,14 @@ __all__ = [
     "RefreshCancelled",
     "RefreshSummary",
     "SavedFilter",
+    "ServerSubscription",
     "Settings",
     "Status",
     "StoreError",
     "Story",
     "StoryFilter",
     "StoryHeader",
+    "SyncOutcome",
     "UnknownPlace",
     "Unreachable",
     "Unsubscribed",

@@ -286,6 +286,7 @@ class FeedOutcome:
 @dataclass(slots=True)
 class RefreshSummary:
     outcomes: list[FeedOutcome] = field(default_factory=list)
+    sync: SyncOutcome | None = None  #: the sync with the [sync] server, when the run made one
     deleted: int = 0  #: stories removed by retention
     seconds: float = 0.0
     articles_expected: int = 0  #: article pages this run set out to download (known once the feeds are saved)
@@ -299,15 +300,18 @@ class RefreshSummary:
 
     @property
     def new(self) -> int:
-        return sum(o.new for o in self.outcomes)
+        return sum(o.new for o in self.outcomes) + (self.sync.new if self.sync else 0)
 
     @property
     def updated(self) -> int:
-        return sum(o.updated for o in self.outcomes)
+        """Stories changed: new text from their feed, or flags from the [sync] server."""
+        return sum(o.updated for o in self.outcomes) + (self.sync.taken if self.sync else 0)
 
     @property
     def reached_any(self) -> bool:
-        """False when every feed failed: nothing could be fetched at all."""
+        """False when every feed failed (and the sync, if any): nothing could be fetched at all."""
+        if self.sync is not None and (self.sync.ok or not self.outcomes):
+            return self.sync.ok
         return not self.outcomes or any(o.status is not Status.FAILED for o in self.outcomes)
 
     @property
@@ -329,6 +333,58 @@ class RefreshSummary:
             articles = f"; articles: {self.articles_extracted} extracted, {self.articles_failed} failed"
         feeds = f"{len(self.outcomes)} feed" + ("" if len(self.outcomes) == 1 else "s")
         stories = f"{self.new} new stor" + ("y" if self.new == 1 else "ies")
+        if self.sync is not None and not self.outcomes:  # `newsreader sync`, or [sync] and no [[feeds]]
+            return f"{self.sync.line()} ({self.seconds:.1f} s)"
         # Never silent: a feed the lxml reader handed over to feedparser is read more slowly, by other code.
         fallback = f"; {self.by_feedparser} read by feedparser" if self.by_feedparser else ""
-        return f"{feeds}: " + ", ".join(parts) + f"; {stories}{articles}{fallback} ({self.seconds:.1f} s)"
+        synced = ""
+        if self.sync is not None:  # a failure's own line is printed apart (the CLI, on stderr)
+            synced = f"; {self.sync.line()}" if self.sync.ok else f"; {self.sync.service} failed"
+        return f"{feeds}: " + ", ".join(parts) + f"; {stories}{articles}{fallback}{synced} ({self.seconds:.1f} s)"
+
+
+# -- a sync -----------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class SyncOutcome:
+    """What one sync with the [sync] server did, or why it failed (the cache keeps what came before that)."""
+
+    service: str  #: "tt-rss" or "Fever"
+    new: int = 0  #: stories stored that the cache did not have
+    feeds: int = 0  #: the server's feeds, as the cache now has them
+    sent: int = 0  #: read and starred changes made here that the server now has
+    taken: int = 0  #: read and starred flags changed here because they changed on the server
+    subscriptions: int = 0  #: subscribings and unsubscribings done on the server
+    pending: int = 0  #: changes made here still waiting for the server
+    warnings: list[str] = field(default_factory=list)  #: what the server refused (a subscription), one line each
+    error: str | None = None  #: why the sync stopped, one line
+    error_kind: str | None = None  #: sync.SyncErrorKind's value: "unreachable", "login refused", ...
+    settings_error: bool = False  #: the person must fix something (a password, the API switch), not wait
+    seconds: float = 0.0
+    waiting: float = 0.0  #: of `seconds`, spent waiting on the server
+    requests: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def line(self) -> str:
+        if self.error is not None:
+            return self.error  # it names the server itself
+        parts = [f"{self.new} new stor" + ("y" if self.new == 1 else "ies")]
+        if self.sent or self.taken:
+            parts.append(f"{self.sent} change{'' if self.sent == 1 else 's'} sent, {self.taken} taken")
+        if self.subscriptions:
+            parts.append(f"{self.subscriptions} subscription change{'' if self.subscriptions == 1 else 's'}")
+        return f"{self.service}: " + ", ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSubscription:
+    """A subscription made on the [sync] server (tt-rss), or kept to be made there at the next sync."""
+
+    url: str
+    service: str  #: "tt-rss"
+    queued: bool = False  #: the server could not be asked now: it is asked at the next sync
+    reason: str | None = None  #: why it is queued (the server unreachable, say), one line

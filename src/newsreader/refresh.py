@@ -71,8 +71,13 @@ async def refresh_feeds(
     page_client: HttpClient | None = None,
     extract_workers: int | None = None,
     summary: RefreshSummary | None = None,
+    sync: bool = False,
+    on_sync: Callable[[str], None] | None = None,
 ) -> RefreshSummary:
     """Fetch `feeds` (default: all configured) into the store. Raises StoreError only if the cache is unusable.
+
+    `sync`: sync with the [sync] server meanwhile (sync/engine.py; `on_sync` hears how it goes, a line at a
+    time). A feed the server holds is the server's to bring, never fetched here, whatever `sync` says.
 
     `fulltext` True or False applies to every feed; None follows each feed's `fulltext`, else `[settings]`.
     `client`, `page_client`, `parse_workers` and `extract_workers` are for tests and benchmarks. `summary`, if
@@ -80,6 +85,9 @@ async def refresh_feeds(
     """
     started = time.perf_counter()
     targets = list(config.feeds if feeds is None else feeds)
+    if config.sync is not None:
+        server_urls = {feed.url for feed in await asyncio.to_thread(store.server_feeds)}
+        targets = [feed for feed in targets if feed.url not in server_urls]
     settings = config.settings
     summary = summary if summary is not None else RefreshSummary()
     ids = await asyncio.to_thread(store.sync_feeds, targets)
@@ -99,9 +107,13 @@ async def refresh_feeds(
         return await loop.run_in_executor(writer, call)
 
     with_text = {feed.url for feed in targets if _wants_fulltext(feed, config, fulltext)}
+    syncing = sync and config.sync is not None
+    # The server's feeds keep full articles as the settings (or a [[feeds]] entry of their URL) say.
+    server_text = syncing and (fulltext if fulltext is not None else
+                               config.settings.fulltext or any(feed.fulltext for feed in config.feeds))
     # Nothing of the full-text stage exists unless some feed wants it: the plain fetch stays as it was.
     articles: _Articles | None = None
-    if with_text:
+    if with_text or server_text:
         articles = _Articles(store, config, on_writer, page_client, extract_workers, on_article, summary)
 
     # Feeds between download and save at once: without a bound, fast downloads pile up every body (and its
@@ -126,6 +138,8 @@ async def refresh_feeds(
         try:
             # A TaskGroup cancels the other feeds if the cache itself fails: there is no point going on.
             async with asyncio.TaskGroup() as group:
+                if syncing:
+                    group.create_task(_sync(store, config, on_writer, on_sync, summary))
                 for feed in targets:
                     group.create_task(one(feed))
         except ExceptionGroup as failures:
@@ -139,7 +153,10 @@ async def refresh_feeds(
         summary.clustered = await _cluster(store, config, on_writer)
         # The articles come after the feeds, so the list is there to read while the pages come. Failed and
         # unchanged feeds too: their stories may have retries due.
-        wanted = await articles.plan([ids[feed.url] for feed in targets if feed.url in with_text]) if articles else []
+        text_ids = [ids[feed.url] for feed in targets if feed.url in with_text]
+        if server_text:
+            text_ids += await asyncio.to_thread(_server_feeds_with_text, store, config, fulltext)
+        wanted = await articles.plan(text_ids) if articles else []
         if on_feeds_done is not None:
             on_feeds_done(summary)
         if articles is not None:
@@ -156,6 +173,13 @@ async def refresh_feeds(
             await client.aclose()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+async def _sync(store: Store, config: Config, on_writer: Writer, on_sync: Callable[[str], None] | None,
+                summary: RefreshSummary) -> None:
+    from newsreader.sync.engine import run_sync
+
+    summary.sync = await run_sync(store, config, write=on_writer, on_progress=on_sync)
 
 
 async def _refresh_one(
@@ -254,6 +278,11 @@ async def _cluster(store: Store, config: Config, on_writer: Writer) -> int:
         stop.set()
         raise
     return run.placed
+
+def _server_feeds_with_text(store: Store, config: Config, override: bool | None) -> list[int]:
+    configured = {feed.url: feed for feed in config.feeds}
+    return [feed.feed_id for feed in store.server_feeds()
+            if _wants_fulltext(configured.get(feed.url) or FeedConfig(feed.name, feed.url), config, override)]
 
 
 def _first_store_error(group: BaseExceptionGroup) -> StoreError | None:

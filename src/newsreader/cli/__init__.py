@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from rich.console import Console
 
 from newsreader import __version__
-from newsreader.cli import clusters, fetching, reading, subscriptions
+from newsreader.cli import clusters, fetching, reading, subscriptions, sync
 from newsreader.cli.common import (
     EXIT_BUG,
     EXIT_CACHE,
@@ -32,7 +32,8 @@ from newsreader.cli.common import (
     print_error,
 )
 
-COMMANDS: tuple[Command, ...] = reading.COMMANDS + fetching.COMMANDS + clusters.COMMANDS + subscriptions.COMMANDS
+COMMANDS: tuple[Command, ...] = (reading.COMMANDS + fetching.COMMANDS + clusters.COMMANDS + subscriptions.COMMANDS
+                                  + sync.COMMANDS)
 BY_NAME = {command.name: command for command in COMMANDS}
 
 

@@ -13,7 +13,7 @@ from typing import TypeVar
 from rich.console import Console
 from rich.text import Text
 
-from newsreader.library import Library, StoryFilter, config_directory, open_library
+from newsreader.library import Library, StoryFilter, SyncOutcome, config_directory, open_library
 from newsreader.text.sanitize import safe_line
 
 T = TypeVar("T")
@@ -70,9 +70,9 @@ class Context:
         return library
 
     def library_with_feeds(self) -> Library:
-        """The library, refusing to go on without a feeds.toml that lists feeds."""
+        """The library, refusing to go on without a feeds.toml that lists feeds (or names a [sync] server)."""
         library = self.library_with_config()
-        if not library.config.feeds:
+        if not library.config.feeds and library.config.sync is None:
             raise UsageError(f"{library.config.path}: no feeds configured; add a [[feeds]] table with a url")
         return library
 
@@ -96,6 +96,21 @@ class Command:
 def print_error(error: BaseException | str) -> None:
     # Plain print, not Rich: an error stays one line however narrow the terminal.
     print(f"newsreader: {safe_line(str(error))}", file=sys.stderr)
+
+
+def sync_failure_line(outcome: SyncOutcome) -> str:
+    """The one line a failed sync prints (`sync`, `fetch`), with what still waits for the server."""
+    line = outcome.line()
+    if outcome.pending:
+        line += f" ({plural(outcome.pending, 'change')} kept for the next sync)"
+    return line
+
+
+def sync_status(outcome: SyncOutcome) -> int:
+    """0 synced; 2 something to fix (a password, the API switch); 1 the server could not be synced with."""
+    if outcome.ok:
+        return EXIT_OK
+    return EXIT_USAGE if outcome.settings_error else EXIT_NOTHING_FETCHED
 
 
 def say(console: Console, text: Text | str) -> None:

@@ -23,9 +23,12 @@ from newsreader.cli.common import (
     Interrupted,
     UsageError,
     plural,
+    print_error,
     say,
     short_date,
     size,
+    sync_failure_line,
+    sync_status,
     with_progress,
 )
 from newsreader.library import ArticleOutcome, FeedOutcome, RefreshSummary, Status
@@ -91,6 +94,10 @@ def cmd_fetch(context: Context) -> int:
             status = EXIT_TERMINATED if signal.SIGTERM in received else EXIT_INTERRUPTED
             raise Interrupted(status, f"interrupted; {plural(cancelled.saved, 'feed')} saved") from None
 
+    if summary.sync is not None and not summary.sync.ok:  # one line, on stderr: cron mails it
+        print_error(sync_failure_line(summary.sync))
+        if not summary.outcomes:  # [sync] and no [[feeds]]: that line is all there is to say
+            return sync_status(summary.sync)
     if not args.quiet:
         say(console, summary.line())
         for outcome in sorted(summary.outcomes, key=lambda o: o.feed.name.lower()):
@@ -109,8 +116,9 @@ def cmd_fetch(context: Context) -> int:
 def _fetch(context: Context, feeds: list, stop: threading.Event) -> RefreshSummary:
     args, console = context.args, context.console
     library = context.library
+    sync = library.config.sync is not None and not args.feed  # `fetch --feed X` fetches X alone
     if not (console.is_terminal and not args.quiet):
-        return library.refresh(feeds, force=args.force, fulltext=args.fulltext, cancel=stop)
+        return library.refresh(feeds, force=args.force, fulltext=args.fulltext, cancel=stop, sync=sync)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
     with Progress(TextColumn("Fetching"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -126,8 +134,15 @@ def _fetch(context: Context, feeds: list, stop: threading.Event) -> RefreshSumma
                 pages.append(progress.add_task("articles", total=None))
             progress.update(pages[0], advance=1)
 
+        syncing: list[TaskID] = []
+
+        def on_sync(line: str) -> None:
+            if not syncing:
+                syncing.append(progress.add_task(library.syncing or "", total=None))
+            progress.update(syncing[0], description=f"{library.syncing}: {safe_line(line)}")
+
         return library.refresh(feeds, force=args.force, fulltext=args.fulltext, on_outcome=on_outcome,
-                               on_article=on_article, cancel=stop)
+                               on_article=on_article, cancel=stop, sync=sync, on_sync=on_sync)
 
 
 # -- feeds ----------------------------------------------------------------------------------------------
@@ -147,6 +162,7 @@ def cmd_feeds(context: Context) -> int:
     columns = ["Feed", "Stories", "Unread", "Last success", "Status"] + (["Articles"] if articles else [])
     for column in columns:
         table.add_column(column, justify="right" if column in ("Stories", "Unread") else "left")
+    server = {feed.url: feed for feed in library.server_feeds()} if config.sync is not None else {}
     configured = [f.url for f in config.feeds] or list(known)
     configured_set = set(configured)
     names = {f.url: f.name for f in config.feeds}
@@ -165,7 +181,9 @@ def cmd_feeds(context: Context) -> int:
             status = Text(f"ok ({feed.http_status})", style="green")
         else:
             status = Text("not fetched yet", style="dim")
-        if url not in names and config.feeds:
+        if url in server:
+            name += f" ({library.syncing}" + (f" · {safe_line(server[url].tags[0])})" if server[url].tags else ")")
+        elif url not in names and config.feeds:
             name += " (not in config)"
         last = short_date(feed.last_success, now) if feed.last_success else "never"
         row: list[Text | str] = [Text(name), str(feed.story_count), str(feed.unread_count), last, status]

@@ -17,6 +17,7 @@ from newsreader.cli.common import (
     ask,
     interactive,
     plural,
+    print_error,
     say,
 )
 from newsreader.library import FeedConfig
@@ -31,10 +32,15 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     choice = parser.add_mutually_exclusive_group()
     choice.add_argument("--pick", type=int, metavar="N", help="when the page has several feeds, take the N-th (for scripts)")
     choice.add_argument("--yes", "-y", action="store_true", help="do not ask: take the page's first feed not yet subscribed")
+    parser.add_argument("--local", action="store_true",
+                        help="with [sync]: add it to feeds.toml, fetched by this reader alone, not to the server")
 
 
 def cmd_add(context: Context) -> int:
     args, console, library = context.args, context.console, context.library
+    on_server = library.subscribes_on_server and not args.local
+    if on_server and (refusal := library.server_cannot_subscribe):
+        raise UsageError(f"{refusal}; or have this reader fetch it itself: newsreader add --local {shlex.quote(args.url)}")
     discovery = library.discover(args.url)
     candidates = discovery.candidates
     if len(candidates) == 1:
@@ -65,12 +71,30 @@ def cmd_add(context: Context) -> int:
             raise UsageError(f"{len(candidates)} feeds found; choose one with --pick N (or --yes for the first)")
     if chosen.subscribed_as:
         raise UsageError(f"already subscribed: {chosen.subscribed_as} ({safe_line(chosen.url)})")
+    if on_server:
+        return _add_on_server(context, chosen.url, chosen.title)
     result = library.subscribe(FeedConfig(name=args.name or chosen.title, url=chosen.url))
     feed = result.added[0]
     if result.created:
         say(console, f"Created {result.path}")
     say(console, f"Added {safe_line(feed.name)} ({safe_line(feed.url)}) to {result.path}")
     say(console, Text(f"Fetch it now with: newsreader fetch --feed {shlex.quote(feed.name)}", style="dim"))
+    return EXIT_OK
+
+
+def _add_on_server(context: Context, url: str, title: str) -> int:
+    library, console = context.library, context.console
+    known = library.find_feed(url)
+    if known is not None:
+        raise UsageError(f"already subscribed: {safe_line(known.name)} ({safe_line(url)})")
+    done = library.subscribe_on_server(url)
+    if done.queued:
+        say(console, f"Kept the subscription to {safe_line(title)} ({safe_line(url)}) for {done.service}: it is made at "
+                     "the next sync")
+        print_error(f"{done.service} could not be asked now: {done.reason}")
+        return EXIT_OK
+    say(console, f"Subscribed to {safe_line(title)} ({safe_line(url)}) on {done.service}")
+    say(console, Text(f"Its stories come with a sync once {done.service} has fetched it: newsreader sync", style="dim"))
     return EXIT_OK
 
 
@@ -99,10 +123,13 @@ def cmd_remove(context: Context) -> int:
             say(console, "Nothing removed.")
             return EXIT_OK
     done = library.unsubscribe(feed.url)
-    line = f"Removed {safe_line(done.feed.name)} from {done.path}; deleted {done.stories_deleted} cached stories"
+    where = f"{done.server}" if done.path is None else str(done.path)
+    line = f"Removed {safe_line(done.feed.name)} from {where}; deleted {done.stories_deleted} cached stories"
     if done.starred_kept:
         line += f", kept {done.starred_kept} starred"
     say(console, line)
+    if done.queued:
+        print_error(f"{done.server} could not be told now ({done.reason}): it is at the next sync")
     return EXIT_OK
 
 

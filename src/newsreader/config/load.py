@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from newsreader.config.saved import parse_saved_filters
+from newsreader.config.sync import parse_sync
 from newsreader.config.types import Config, FeedConfig, Settings
 from newsreader.errors import ConfigError
 from newsreader.net.proxies import BadProxy, parse_proxy
@@ -61,7 +62,7 @@ _FEED_KEYS: dict[str, tuple[type, ...]] = {
     "fulltext": (bool,),
     "max_stories": (int,),
 }
-_TOP_LEVEL = {"settings", "feeds", "keys", "filters"}
+_TOP_LEVEL = {"settings", "feeds", "keys", "filters", "sync"}
 assert set(_SETTING_TYPES) == {f.name for f in fields(Settings)}
 assert set(SETTING_RANGES) == {key for key, types in _SETTING_TYPES.items() if int in types}
 
@@ -362,14 +363,15 @@ def parse_config(text: str, path: str | Path = "feeds.toml") -> Config:
     lines = _Lines(text)
     for key in data:
         if key not in _TOP_LEVEL:
-            raise ConfigError(path, f"unknown key {shown(key)} (expected settings, feeds, filters or keys)",
+            raise ConfigError(path, f"unknown key {shown(key)} (expected settings, feeds, filters, keys or sync)",
                               lines.key(None, key) or lines.table(key))
 
     settings = _parse_settings(data.get("settings", {}), path, lines)
     feeds = _parse_feeds(data.get("feeds", []), path, lines)
     keys = _parse_keys(data.get("keys", {}), path, lines)
     filters = parse_saved_filters(data.get("filters", []), path, lines)
-    return Config(settings=settings, feeds=feeds, keys=keys, filters=filters, path=str(path))
+    sync = parse_sync(data.get("sync"), path, lines)
+    return Config(settings=settings, feeds=feeds, keys=keys, filters=filters, sync=sync, path=str(path))
 
 
 def _type_name(types: tuple[type, ...]) -> str:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from newsreader.config.sync import SyncConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,4 +54,5 @@ class Config:
     feeds: tuple[FeedConfig, ...] = ()
     filters: tuple[SavedFilter, ...] = ()  #: saved filters, in file order
     keys: dict[str, str] = field(default_factory=dict)  #: binding id -> keys, from `[keys]`
+    sync: SyncConfig | None = None  #: `[sync]`: the aggregator shared with other devices, if any
     path: str | None = None  #: where it was read from, if anywhere

@@ -159,6 +159,12 @@ def parse_feed(body: bytes, options: ParseOptions) -> ParsedFeed:
     )
 
 
+def parse_entry(raw: dict[str, Any], options: ParseOptions) -> ParsedEntry:
+    """One item given as feedparser's fields, not in a feed (a sync server's story): read and tagged by the
+    same rules as a feed's item."""
+    return _parse_entry(raw, options, _tagger() if options.tag else None)
+
+
 def _parse_entry(raw: Any, options: ParseOptions, tagger: Any) -> ParsedEntry:
     guid = (raw.get("id") or "").strip() or None
     link = _absolute(raw.get("link"), options.url)

@@ -147,21 +147,23 @@ class HttpClient:
                                   content=body)
 
     async def request(self, method: str, url: str, *, headers: Mapping[str, str] | None = None,
-                      content: bytes | None = None) -> FetchResult:
+                      content: bytes | None = None, error_status: bool = True) -> FetchResult:
         """Send one request and read its answer: redirects followed, the body decoded and capped. A status of 400
-        or more, and every other failure, raises FetchError with its kind."""
+        or more, and every other failure, raises FetchError with its kind; with `error_status=False` a status of
+        400 or more comes back as a result with its body (an API that explains a refusal in JSON)."""
         target = _checked_url(url, redirected=False)
         # Host slot first: a task waiting for a busy host must not hold one of the overall slots meanwhile.
         async with self._hosts[target.host], self._overall:
             try:
                 async with asyncio.timeout(self.timeout):
-                    return await self._send(self._client.build_request(method, target, headers=headers, content=content))
+                    return await self._send(self._client.build_request(method, target, headers=headers, content=content),
+                                            error_status)
             except TimeoutError:
                 raise FetchError(FailureKind.TIMEOUT, f"timed out after {self.timeout:g} s") from None
             except httpx.HTTPError as error:  # httpx's own checks (the transport raises FetchError itself)
                 raise FetchError(FailureKind.PROTOCOL, f"{type(error).__name__}: {_reason(error)}") from None
 
-    async def _send(self, request: httpx.Request) -> FetchResult:
+    async def _send(self, request: httpx.Request, error_status: bool = True) -> FetchResult:
         hops: list[int] = []  # the status of every redirect on the way
         while True:
             try:
@@ -170,7 +172,7 @@ class HttpClient:
                 raise FetchError(FailureKind.REDIRECTS, f"refused a redirect: {_reason(error)}") from None
             try:
                 if response.next_request is None:
-                    return await self._result(response, request, hops)
+                    return await self._result(response, request, hops, error_status)
                 hops.append(response.status_code)
                 if len(hops) > MAX_REDIRECTS:
                     raise FetchError(FailureKind.REDIRECTS, f"too many redirects (more than {MAX_REDIRECTS})")
@@ -180,7 +182,8 @@ class HttpClient:
             request = response.next_request
             _checked_url(request.url, redirected=True)
 
-    async def _result(self, response: httpx.Response, request: httpx.Request, hops: list[int]) -> FetchResult:
+    async def _result(self, response: httpx.Response, request: httpx.Request, hops: list[int],
+                      error_status: bool = True) -> FetchResult:
         final_url = str(response.url)
         permanent = final_url if hops and all(status in (301, 308) for status in hops) else None
         status = response.status_code
@@ -191,7 +194,7 @@ class HttpClient:
         if status == 407:  # only a proxy asks this, for a plain http:// request sent through it
             raise FetchError(FailureKind.PROXY, f"the proxy asks for a login: HTTP 407 {_reason_phrase(response)}".rstrip(),
                              status=status)
-        if status >= 400:
+        if status >= 400 and error_status:
             # Through a proxy, the error may be the proxy's own ("HTTP 500 Unable to connect"): say it went through one.
             proxy = self.proxies.for_url(response.url.scheme, response.url.raw_host.decode("ascii", "replace"), response.url.port)
             via = f" (through the proxy {proxy.address})" if isinstance(proxy, Proxy) else ""
@@ -200,7 +203,7 @@ class HttpClient:
             if retry_after:
                 line += f"; retry after {max(0, int(retry_after - time.time()))} s"
             raise FetchError(FailureKind.HTTP, line, status=status, retry_after=retry_after, final_url=permanent)
-        if status >= 300:
+        if 300 <= status < 400:
             raise FetchError(FailureKind.REDIRECTS, f"HTTP {status}: redirect without a usable Location", status=status)
         body = await self._body(response)
         return FetchResult(

@@ -226,6 +226,56 @@ def _clusters(db: sqlite3.Connection) -> None:
     )
 
 
+def _sync(db: sqlite3.Connection) -> None:
+    """What a sync with a tt-rss or Fever server keeps (store/sync.py, sync/engine.py).
+
+    Which feeds and stories are the server's, with the server's own ids, and the server's read and starred
+    flags as last seen or sent: a server flag that differs from them was changed there. Every change of a
+    synced story's flags made here goes into `sync_queue` by trigger, in the same transaction as the change
+    and in order, whatever made it (a key, `mark`, mark all read), until a sync sends it; the sync writes the
+    server's flags with `sync_quiet` set, so they do not go back to it.
+    """
+    run_script(
+        db,
+        """
+        CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE sync_feeds (
+            feed_id INTEGER PRIMARY KEY REFERENCES feeds(id) ON DELETE CASCADE,
+            remote_id INTEGER NOT NULL UNIQUE,
+            category TEXT                        -- the server's category (tt-rss) or group (Fever): a tag
+        );
+        CREATE TABLE sync_stories (
+            story_id INTEGER PRIMARY KEY REFERENCES stories(id) ON DELETE CASCADE,
+            remote_id INTEGER NOT NULL UNIQUE,
+            remote_read INTEGER NOT NULL,        -- the server's flags as last seen or sent
+            remote_starred INTEGER NOT NULL
+        );
+        CREATE TABLE sync_queue (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,  -- the order the changes were made in
+            op TEXT NOT NULL,                      -- 'read', 'starred', 'subscribe', 'unsubscribe'
+            remote_id INTEGER,                     -- the story's (read, starred) or the feed's (unsubscribe)
+            value INTEGER,                         -- read, starred: the flag as set
+            url TEXT,                              -- subscribe: the feed's address
+            at REAL NOT NULL                       -- when it was made, epoch seconds
+        );
+        CREATE TABLE sync_quiet (quiet INTEGER NOT NULL);
+        INSERT INTO sync_quiet (quiet) VALUES (0);
+        CREATE TRIGGER sync_queue_read AFTER UPDATE OF read ON stories
+        WHEN old.read IS NOT new.read AND (SELECT quiet FROM sync_quiet) = 0 BEGIN
+            INSERT INTO sync_queue (op, remote_id, value, at)
+            SELECT 'read', remote_id, new.read, (julianday('now') - 2440587.5) * 86400.0
+            FROM sync_stories WHERE story_id = new.id;
+        END;
+        CREATE TRIGGER sync_queue_starred AFTER UPDATE OF starred ON stories
+        WHEN old.starred IS NOT new.starred AND (SELECT quiet FROM sync_quiet) = 0 BEGIN
+            INSERT INTO sync_queue (op, remote_id, value, at)
+            SELECT 'starred', remote_id, new.starred, (julianday('now') - 2440587.5) * 86400.0
+            FROM sync_stories WHERE story_id = new.id;
+        END;
+        """,
+    )
+
+
 #: version reached -> the step that reaches it from the one before
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _initial,
@@ -234,6 +284,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     4: _batched_search_index,
     5: _body_hash,
     6: _clusters,
+    7: _sync,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

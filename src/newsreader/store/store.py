@@ -10,10 +10,11 @@ from newsreader.store.articles import ArticlesTable
 from newsreader.store.clusters import ClustersTable
 from newsreader.store.feeds import FeedsTable
 from newsreader.store.stories import StoriesTable
+from newsreader.store.sync import SyncTable
 from newsreader.store.tags import TagsTable
 
 
-class Store(FeedsTable, StoriesTable, ArticlesTable, TagsTable, ClustersTable):
+class Store(FeedsTable, StoriesTable, ArticlesTable, TagsTable, ClustersTable, SyncTable):
     """A newsreader cache file. Safe to share between threads: each thread gets its own connection."""
 
     def __enter__(self) -> Store:

@@ -4,17 +4,36 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from newsreader.sync.errors import SyncError, SyncErrorKind, transport_error
+from newsreader.net.errors import FetchError
+from newsreader.sync.errors import SyncError, SyncErrorKind, fetch_error, transport_error
 from newsreader.sync.model import WireStats
 
 #: An answer larger than this is refused: 200 tt-rss headlines with content are a few MB.
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+
+
+class Answer(Protocol):
+    """What the clients read of a response (an httpx.Response gives it)."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    def aiter_bytes(self) -> AsyncIterator[bytes]: ...
+
+
+class Http(Protocol):
+    """What the clients need of their HTTP client: an httpx.AsyncClient, or adapter.OverHttpClient (the reader's
+    own HttpClient, with its proxies and limits)."""
+
+    def stream(self, method: str, url: str, *, content: bytes | None = None,
+               headers: Mapping[str, str] | None = None) -> AbstractAsyncContextManager[Any]: ...
 
 
 def public_url(url: str) -> str:
@@ -29,7 +48,7 @@ def public_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
-async def post_json(http: httpx.AsyncClient, url: str, *, where: str, stats: WireStats,
+async def post_json(http: Http, url: str, *, where: str, stats: WireStats,
                     body: Callable[[], bytes], content_type: str,
                     max_bytes: int = MAX_RESPONSE_BYTES) -> tuple[int, Any]:
     """POST and return (status, parsed JSON). Raises SyncError for everything but a JSON answer; an HTTP
@@ -52,6 +71,8 @@ async def post_json(http: httpx.AsyncClient, url: str, *, where: str, stats: Wir
     except httpx.HTTPError as error:
         # `from None`: the HTTP library's frames hold the request body, which may hold a password.
         raise transport_error(error, where) from None
+    except FetchError as error:  # the reader's own transport and HttpClient raise these, with their kind
+        raise fetch_error(error, where) from None
     finally:
         stats.requests += 1
         stats.seconds += time.perf_counter() - started

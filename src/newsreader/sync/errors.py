@@ -12,6 +12,8 @@
         REJECTED        the server understood the request and refused it (a subscription that failed, an
                         unknown feed); `detail` may carry the server's own words
         UNSUPPORTED     the protocol cannot do that at all (Fever has no subscribing)
+        CREDENTIALS     no password to log in with: the [sync] password_command failed, its password_file is
+                        missing or readable by others, or none is given
 
 `str(error)` is one line for a status bar: what failed, where, and why, in our words. Callers branch on
 `kind`, never on the text. `detail` is server text (hostile: show it literally or not at all). No message,
@@ -27,6 +29,8 @@ from enum import StrEnum
 
 import httpx
 
+from newsreader.net.errors import FailureKind, FetchError
+
 
 class SyncErrorKind(StrEnum):
     UNREACHABLE = "unreachable"
@@ -38,6 +42,12 @@ class SyncErrorKind(StrEnum):
     API_DISABLED = "api disabled"
     REJECTED = "rejected"
     UNSUPPORTED = "unsupported"
+    CREDENTIALS = "credentials"
+
+
+#: Kinds that the person must fix in feeds.toml or on the server, not wait out: trying again cannot help.
+SETTINGS_KINDS = frozenset({SyncErrorKind.LOGIN_REFUSED, SyncErrorKind.API_DISABLED, SyncErrorKind.CREDENTIALS,
+                            SyncErrorKind.UNSUPPORTED})
 
 
 class SyncError(Exception):
@@ -76,6 +86,23 @@ def transport_error(error: httpx.HTTPError, where: str) -> SyncError:
         return SyncError(SyncErrorKind.UNREACHABLE, f"{where}: not an http(s) URL")
     reason = _os_reason(error) or type(error).__name__
     return SyncError(SyncErrorKind.UNREACHABLE, f"{where}: unreachable ({reason})")
+
+
+#: What each of the reader's own download failures (net.errors) is to a sync.
+_FETCH_KINDS = {
+    FailureKind.TLS: SyncErrorKind.TLS,
+    FailureKind.TIMEOUT: SyncErrorKind.TIMEOUT,
+    FailureKind.HTTP: SyncErrorKind.HTTP_STATUS,
+    FailureKind.TOO_LARGE: SyncErrorKind.BAD_RESPONSE,
+    FailureKind.DECODING: SyncErrorKind.BAD_RESPONSE,
+}
+
+
+def fetch_error(error: FetchError, where: str) -> SyncError:
+    """A FetchError (the reader's aiohttp transport, or its HttpClient) as a SyncError. Its message is already
+    one safe line naming the host, never the request's body."""
+    kind = _FETCH_KINDS.get(error.kind, SyncErrorKind.UNREACHABLE)
+    return SyncError(kind, f"{where}: {error}", status=error.status if kind is SyncErrorKind.HTTP_STATUS else None)
 
 
 def _causes(error: BaseException):

@@ -30,9 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
-
-from newsreader.sync._wire import MAX_RESPONSE_BYTES, post_json, public_url
+from newsreader.sync._wire import MAX_RESPONSE_BYTES, Http, post_json, public_url
 from newsreader.sync.errors import SyncError, SyncErrorKind
 from newsreader.sync.model import RemoteCategory, RemoteFeed, RemoteStory, Secret, SubscribeResult, WireStats
 
@@ -48,7 +46,7 @@ CANNOT_SUBSCRIBE = ("the Fever API cannot subscribe or unsubscribe: add or remov
 class FeverClient:
     """One user's access to one Fever endpoint."""
 
-    def __init__(self, http: httpx.AsyncClient, url: str, user: str, password: str | Secret, *,
+    def __init__(self, http: Http, url: str, user: str, password: str | Secret, *,
                  max_response_bytes: int = MAX_RESPONSE_BYTES) -> None:
         self._http = http
         self.url = url.strip()

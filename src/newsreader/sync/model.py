@@ -45,6 +45,7 @@ class RemoteStory:
     content: str  #: HTML as the server gives it (tt-rss sanitises by its own rules; Fever does not)
     read: bool
     starred: bool  #: tt-rss "marked", Fever "saved"
+    tags: tuple[str, ...] = ()  #: the item's own categories (tt-rss's tags; Fever gives none)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,9 +30,7 @@ from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any
 
-import httpx
-
-from newsreader.sync._wire import MAX_RESPONSE_BYTES, post_json, public_url
+from newsreader.sync._wire import MAX_RESPONSE_BYTES, Http, post_json, public_url
 from newsreader.sync.errors import SyncError, SyncErrorKind
 from newsreader.sync.model import (
     RemoteCategory,
@@ -55,6 +53,7 @@ MARK_BATCH = 1000
 ALL_ARTICLES = -4
 FRESH = -3
 STARRED = -1
+RECENTLY_READ = -6  #: read in the last 24 hours, the latest read first
 
 #: What subscribeToFeed's status codes mean (2 and up are failures).
 _SUBSCRIBE_FAILURES = {
@@ -86,7 +85,7 @@ class ArticleField(IntEnum):
 class TtRssClient:
     """One user's session on one tt-rss server."""
 
-    def __init__(self, http: httpx.AsyncClient, url: str, user: str, password: str | Secret, *,
+    def __init__(self, http: Http, url: str, user: str, password: str | Secret, *,
                  max_response_bytes: int = MAX_RESPONSE_BYTES) -> None:
         self._http = http
         self.api_url = api_url(url)
@@ -197,6 +196,22 @@ class TtRssClient:
                 yield fresh
             if len(page) < page_size:
                 return
+
+    async def articles(self, ids: Iterable[int]) -> list[RemoteStory]:
+        """These stories as the server has them now (those it still has), PAGE_SIZE a call (getArticle)."""
+        ids = [int(i) for i in ids]
+        stories = []
+        for start in range(0, len(ids), PAGE_SIZE):
+            batch = ids[start:start + PAGE_SIZE]
+            content = await self._call("getArticle", article_id=",".join(map(str, batch)))
+            stories += [self._story(row) for row in _rows(content, self)]
+        return stories
+
+    async def unread_count(self) -> int:
+        """How many stories are unread, over every feed (getUnread: one number, cheaper than getCounters)."""
+        content = await self._call("getUnread")
+        value = content.get("unread") if isinstance(content, dict) else None
+        return _int(value, self)
 
     async def counters(self) -> RemoteCounters:
         """Unread counts: all, per feed, per category (getCounters)."""
@@ -318,6 +333,7 @@ class TtRssClient:
             except (OverflowError, OSError, ValueError):
                 published = None
         guid = row.get("guid")
+        tags = row.get("tags")
         return RemoteStory(
             id=_int(row.get("id"), self),
             feed_id=_int(row.get("feed_id") or 0, self),
@@ -329,6 +345,7 @@ class TtRssClient:
             content=_text(row.get("content")),
             read=not bool(row.get("unread")),
             starred=bool(row.get("marked")),
+            tags=tuple(tag for tag in tags if isinstance(tag, str) and tag) if isinstance(tags, list) else (),
         )
 
     def _bad(self, what: str) -> SyncError:

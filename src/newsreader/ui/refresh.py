@@ -19,10 +19,22 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from newsreader.library import FeedConfig, FeedOutcome, Library, RefreshCancelled, RefreshSummary, StoreError
+from newsreader.library import (
+    FeedConfig,
+    FeedOutcome,
+    Library,
+    RefreshCancelled,
+    RefreshSummary,
+    StoreError,
+    SyncOutcome,
+)
 
 if TYPE_CHECKING:
     from newsreader.ui.app import RefreshFunction
+
+
+#: A mark is sent to the [sync] server this long after the last one (a burst goes as one request).
+SEND_AFTER_SECONDS = 3.0
 
 
 class RefreshController(Widget):
@@ -78,6 +90,23 @@ class RefreshController(Widget):
             super().__init__()
             self.error = error
 
+    class SyncProgress(Message):
+        """How the refresh's sync with the [sync] server goes: one line ("stories: 1,200")."""
+
+        def __init__(self, line: str) -> None:
+            super().__init__()
+            self.line = line
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, RefreshController.SyncProgress)
+
+    class ChangesSent(Message):
+        """Changes made here went to the [sync] server between refreshes (or could not: see the outcome)."""
+
+        def __init__(self, outcome: SyncOutcome) -> None:
+            super().__init__()
+            self.outcome = outcome
+
     def __init__(self, library: Library, refresh: RefreshFunction, clock: Callable[[], datetime], **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._library = library
@@ -86,6 +115,7 @@ class RefreshController(Widget):
         self._quitting = threading.Event()
         self._waiting: list[Callable[[], None]] = []
         self._timer: Timer | None = None
+        self._send_timer: Timer | None = None
         self.busy_with: str | None = None  #: something else that must not overlap a refresh (a feed removal)
         self.last_refresh: datetime | None = None
         self.last_summary: RefreshSummary | None = None
@@ -115,6 +145,35 @@ class RefreshController(Widget):
         self.refreshing = True
         self._run(feeds)
         return True
+
+    def changes_made(self) -> None:
+        """A mark was saved: with a [sync] server, send it in a moment (a burst of marks goes as one)."""
+        if self._library.config.sync is None:
+            return
+        if self._send_timer is not None:
+            self._send_timer.stop()
+        self._send_timer = self.set_timer(SEND_AFTER_SECONDS, self._send_changes, name="send-changes")
+
+    def _send_changes(self) -> None:
+        self._send_timer = None
+        if not self.free:  # the refresh's own sync sends them, or the removal is in the way: after it
+            self.after(self._send_changes)
+            return
+        self.busy_with = "sending changes"
+        self._send_worker()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="send-changes", name="send-changes")
+    def _send_worker(self) -> None:
+        cancel = getattr(get_current_worker(), "cancelled_event", self._quitting)
+        try:
+            outcome = self._library.send_changes(cancel=cancel)
+        except RefreshCancelled:  # the reader is closing: the changes wait for the next run
+            return
+        assert outcome is not None
+        self.post_message(self.ChangesSent(outcome))
+
+    def on_refresh_controller_changes_sent(self, message: ChangesSent) -> None:
+        self.done_with()  # the message goes on up: the screen shows how it went
 
     def after(self, job: Callable[[], None]) -> None:
         """Run `job` once nothing is running (at once if nothing is)."""
@@ -164,9 +223,12 @@ class RefreshController(Widget):
 
         # Set when Textual cancels this worker: as the reader quits, or as a newer refresh replaces this one.
         cancel = getattr(get_current_worker(), "cancelled_event", self._quitting)
+        syncing: dict[str, object] = {}
+        if feeds is None and self._library.config.sync is not None:
+            syncing["on_sync"] = lambda line: self.post_message(self.SyncProgress(line))
         try:
             summary = self._refresh(on_outcome=progress, on_feeds_done=saved, on_article=article, cancel=cancel,
-                                    **only)
+                                    **only, **syncing)
             assert isinstance(summary, RefreshSummary)
         except RefreshCancelled:  # the reader is closing
             return
@@ -184,6 +246,10 @@ class RefreshController(Widget):
         self.refreshing = False
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "send-changes" and event.state is WorkerState.ERROR:
+            event.stop()  # the cache refused the queue: the next refresh says so, with its own line
+            self.done_with()
+            return
         if event.worker.group == "refresh" and event.state is WorkerState.ERROR:
             from newsreader.ui.format import error_line
 

@@ -25,14 +25,15 @@ from newsreader.text.sanitize import safe_line
 from newsreader.ui.format import error_line
 
 if TYPE_CHECKING:  # discover brings httpx and feedparser: loaded when a lookup runs, not with the reader
-    from newsreader.library import AddResult, Discovery, FeedCandidate
+    from newsreader.library import AddResult, Discovery, FeedCandidate, ServerSubscription
 
 ONLINE_HINT = "A feed's URL, or any page of a site: its feeds are found and offered."
 OFFLINE_HINT = "Offline: the URL is added as given, unchecked, and fetched when the reader next runs online."
 
 
-class AddFeedScreen(ModalScreen["AddResult | None"]):
-    """Returns what `feedlist.add_feed` added, or None when cancelled."""
+class AddFeedScreen(ModalScreen["AddResult | ServerSubscription | None"]):
+    """Returns what `feedlist.add_feed` added (or, with tt-rss, the subscription made there), or None when
+    cancelled. With Fever, which cannot subscribe, it says so and adds nothing."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="add_feed.cancel"),
@@ -54,10 +55,21 @@ class AddFeedScreen(ModalScreen["AddResult | None"]):
             box.border_subtitle = "enter adds · escape cancels"
             yield Input(placeholder="Feed or page URL: example.com/news", id="add-feed-url")
             yield Input(placeholder="Name (optional; default: the feed's title)", id="add-feed-name")
-            yield Static(Text(OFFLINE_HINT if self._offline else ONLINE_HINT), id="add-feed-status")
+            yield Static(Text(self._hint), id="add-feed-status")
             choices = OptionList(id="add-feed-choices")
             choices.can_focus = False  # keys stay in the inputs; up and down move the highlight
             yield choices
+
+    @property
+    def _hint(self) -> str:
+        if refusal := self._library.server_cannot_subscribe:  # Fever: say so before anything is typed
+            return f"{refusal}. (`newsreader add --local URL` has this reader fetch a feed itself.)"
+        hint = OFFLINE_HINT if self._offline else ONLINE_HINT
+        if self._library.subscribes_on_server:
+            server = self._library.syncing
+            hint += (f" It is subscribed on {server}." if not self._offline else
+                     f" {server} is asked at the next sync.")
+        return hint
 
     def on_mount(self) -> None:
         self.choices.display = False
@@ -154,7 +166,7 @@ class AddFeedScreen(ModalScreen["AddResult | None"]):
             self.workers.cancel_group(self, "add-feed")
             self._busy = False
             self._clear_choices()
-            self._say(OFFLINE_HINT if self._offline else ONLINE_HINT)
+            self._say(self._hint)
 
     @on(Input.Submitted)
     def _submit(self) -> None:
@@ -166,6 +178,9 @@ class AddFeedScreen(ModalScreen["AddResult | None"]):
                 self._add(self._candidates[index])
             return
         url = self.url_input.value.strip()
+        if refusal := self._library.server_cannot_subscribe:
+            self._fail(f"{refusal}.")
+            return
         if not url:
             self._fail("Type the URL of a feed, or of a page that links to one.")
             return
@@ -219,12 +234,16 @@ class AddFeedScreen(ModalScreen["AddResult | None"]):
         return self._library.discover(url)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="add-feed", name="add")
-    def _subscribe(self, feed: FeedConfig) -> AddResult:
+    def _subscribe(self, feed: FeedConfig) -> AddResult | ServerSubscription:
+        if self._library.subscribes_on_server:  # tt-rss: the server keeps the subscriptions
+            return self._library.subscribe_on_server(feed.url)
         return self._library.subscribe(feed)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="add-feed", name="add")
-    def _subscribe_unchecked(self, url: str, name: str) -> AddResult:
+    def _subscribe_unchecked(self, url: str, name: str) -> AddResult | ServerSubscription:
         """Offline: no lookup, the URL goes in as typed (made an http(s) URL); the name defaults to its host."""
+        if self._library.subscribes_on_server:
+            return self._library.subscribe_on_server(url, offline=True)
         return self._library.subscribe_unchecked(url, name)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -109,7 +109,7 @@ class ReaderScreen(FeedActions, StoryActions, ClusterActions):
         self.filters = self._initial_filters
         if not self._initial_filters:
             self.watch_filters(self.filters)  # the reactive only fires on a change
-        if not self.offline and self.config.feeds:
+        if not self.offline and (self.config.feeds or self.config.sync):
             self.call_after_refresh(self.action_refresh)
             self.refresher.schedule(self.config.settings.refresh_minutes)
 
@@ -136,14 +136,14 @@ class ReaderScreen(FeedActions, StoryActions, ClusterActions):
                                          "escape drops the last filter, x clears them all.")
             if self.filters.get("country") and not self.filters.get("mentions"):
                 self._offer_mentions(event.story_filter)
-        elif not self.config.feeds:
+        elif not self.config.feeds and not self.config.sync:
             where = self.config.path or "feeds.toml"
             story_list.set_empty_message("No feeds configured.", f"Press a to add a feed, or edit {where}.")
         elif self.offline:
             story_list.set_empty_message("Nothing cached yet, and the reader is offline.",
                                          "Run `newsreader fetch`, or start the reader without --offline.")
         elif self.refreshing:
-            story_list.set_empty_message(f"Nothing cached yet: fetching {len(self.config.feeds)} feeds…")
+            story_list.set_empty_message(f"Nothing cached yet: {self.refresh_doing()}…")
         elif (last := self.refresher.last_summary) is not None and not last.reached_any:
             story_list.set_empty_message(
                 "Nothing cached yet, and no feed could be fetched" + (" (no network?)." if last.looks_offline else "."),

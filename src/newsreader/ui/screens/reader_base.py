@@ -196,6 +196,8 @@ class ReaderBase(Screen[None]):
             self.cache_refused(error)
             return
         self.filter_pane.story_filter = self.filters.story_filter()  # the unread counts changed
+        if not self.offline:
+            self.refresher.changes_made()  # a [sync] server hears of it in a moment
 
     def cache_refused(self, error: StoreError) -> None:
         """The cache would not take a change: say why in words a person can act on."""

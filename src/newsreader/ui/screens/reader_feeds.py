@@ -11,6 +11,7 @@ from newsreader.library import (
     NewsreaderError,
     RefreshSummary,
     SavedFilter,
+    ServerSubscription,
     Status,
     StoreError,
     StoryFilter,
@@ -31,22 +32,32 @@ class FeedActions(ReaderBase):
 
     # -- refreshing ----------------------------------------------------------------------------------
 
+    def refresh_doing(self) -> str:
+        """What a refresh does, for the empty list: 'fetching 12 feeds and syncing with tt-rss'."""
+        parts = [f"fetching {len(self.config.feeds)} feeds"] if self.config.feeds else []
+        if self.library.syncing:
+            parts.append(f"syncing with {self.library.syncing}")
+        return " and ".join(parts)
+
     def action_refresh(self) -> None:
         if self.offline:
             self.notify("Offline: the reader does not fetch (started with --offline).", markup=False)
             return
-        if not self.config.feeds:
+        if not self.config.feeds and not self.config.sync:
             where = self.config.path or "feeds.toml"
             self.notify(f"No feeds configured: press a to add one, or add a [[feeds]] table to {where}.",
                         severity="warning", markup=False)
             return
         if not self.refresher.start():
-            self.notify("Already refreshing." if self.refreshing else "Removing a feed: refresh in a moment.",
-                        markup=False)
+            busy = (self.refresher.busy_with or "busy").capitalize()
+            self.notify("Already refreshing." if self.refreshing else f"{busy}: refresh in a moment.", markup=False)
             return
-        self.filter_bar.show_status(f"Refreshing 0/{len(self.config.feeds)}…", "bold")
+        if self.config.feeds:
+            self.filter_bar.show_status(f"Refreshing 0/{len(self.config.feeds)}…", "bold")
+        else:
+            self.filter_bar.show_status(f"Syncing with {self.library.syncing}…", "bold")
         if not self.story_list.total and not self.filters:
-            self.story_list.set_empty_message(f"Nothing cached yet: fetching {len(self.config.feeds)} feeds…")
+            self.story_list.set_empty_message(f"Nothing cached yet: {self.refresh_doing()}…")
 
     def _fetch_added(self, feed: FeedConfig) -> None:
         """Fetch just the feed added; after the running refresh, which does not know it."""
@@ -57,6 +68,16 @@ class FeedActions(ReaderBase):
 
     def on_refresh_controller_progress(self, message: RefreshController.Progress) -> None:
         self.filter_bar.show_status(f"Refreshing {message.done}/{message.total}…", "bold")
+
+    def on_refresh_controller_sync_progress(self, message: RefreshController.SyncProgress) -> None:
+        if not self.config.feeds:  # with feeds too, their count says more; the sync's line comes at the end
+            self.filter_bar.show_status(f"Syncing with {self.library.syncing}: {safe_line(message.line)}…", "bold")
+
+    def on_refresh_controller_changes_sent(self, message: RefreshController.ChangesSent) -> None:
+        outcome = message.outcome
+        if not outcome.ok:  # not a pop-up for every mark: the status bar says it, and the next sync tries again
+            self.filter_bar.show_status(f"{outcome.service} not reached · {outcome.pending:,} changes kept",
+                                        "yellow")
 
     def on_refresh_controller_feeds_done(self, message: RefreshController.FeedsDone) -> None:
         """The feeds are saved: the new stories go into the list now, while the articles come."""
@@ -86,7 +107,11 @@ class FeedActions(ReaderBase):
                 status += f" · {summary.articles_extracted:,} articles"
             if failed:
                 status += f" · {len(failed)} failed"
-            self.filter_bar.show_status(status, "yellow" if failed else "dim")
+            sync_failed = summary.sync is not None and not summary.sync.ok
+            if sync_failed:
+                status += f" · {summary.sync.service} failed"  # type: ignore[union-attr]
+            self.filter_bar.show_status(status, "yellow" if failed or sync_failed else "dim")
+        self._sync_finished(summary)  # after the status: its notice comes on top
         if failed and not (len(failed) == len(summary.outcomes) and len(failed) > 1):
             lines = [f"{safe_line(o.feed.name)}: {safe_line(o.error)}"
                      for o in sorted(failed, key=lambda o: o.feed.name.casefold())]
@@ -100,6 +125,19 @@ class FeedActions(ReaderBase):
         if summary.deleted or summary.articles_extracted or not merged and (
                 summary.new or summary.updated or not self.story_list.total):
             self._merge_new_stories()  # articles bring new tags: the counts and the filters may change
+
+    def _sync_finished(self, summary: RefreshSummary) -> None:
+        """A failed sync is one notice: what failed, and that the reader goes on with what it has."""
+        outcome = summary.sync
+        if outcome is None:
+            return
+        for warning in outcome.warnings:
+            self.notify(safe_line(warning), title=f"{outcome.service} refused", severity="warning", markup=False)
+        if not outcome.ok:
+            kept = f" {outcome.pending:,} changes made here are kept for the next sync." if outcome.pending else ""
+            self.notify(f"{safe_line(outcome.error)}\nThe reader shows what it has.{kept}",
+                        title=f"Could not sync with {outcome.service}",
+                        severity="error" if outcome.settings_error else "warning", timeout=15, markup=False)
 
     def _every_feed_failed(self, summary: RefreshSummary, at: str) -> None:
         """Nothing came: say so where the eye goes (the status bar, the empty list) and keep saying it."""
@@ -131,6 +169,14 @@ class FeedActions(ReaderBase):
 
     def _feed_added(self, result: object) -> None:
         if result is None:
+            return
+        if isinstance(result, ServerSubscription):
+            if result.queued:
+                self.notify(f"Kept for {result.service}: {safe_line(result.url)} is subscribed at the next sync"
+                            + ("." if result.reason == "offline" else f" ({safe_line(result.reason)})."), markup=False)
+            else:
+                self.notify(f"Subscribed to {safe_line(result.url)} on {result.service}: its stories come with a "
+                            f"refresh once {result.service} has fetched it.", markup=False, timeout=8)
             return
         feed = result.added[0]  # type: ignore[attr-defined]
         self.filter_pane.rebuild()  # its row in the filter pane
@@ -195,7 +241,7 @@ class FeedActions(ReaderBase):
     @work(exclusive=True, group="remove-feed", exit_on_error=False)
     async def _remove_worker(self, feed: FeedConfig) -> None:
         try:
-            removed = await self.queries.run("story", self.library.unsubscribe, feed.url)
+            removed = await self.queries.run("story", self.library.unsubscribe, feed.url, offline=self.offline)
         except Exception as error:  # a broken feeds.toml, the cache refusing: one line, and the reader goes on
             self.notify(error_line(error), title="Could not remove the feed", severity="error", timeout=10,
                         markup=False)
@@ -208,6 +254,8 @@ class FeedActions(ReaderBase):
         line = f"Removed {safe_line(removed.feed.name)}: {stories(removed.stories_deleted)} deleted"
         if removed.starred_kept:
             line += f", {removed.starred_kept} starred kept"
+        if removed.server:
+            line += f"; {removed.server} is told at the next sync" if removed.queued else f"; unsubscribed on {removed.server}"
         self.notify(line, markup=False)
         filtered = self.filters.get("feed")
         if isinstance(filtered, str) and filtered.casefold() in (removed.feed.name.casefold(), removed.feed.url.casefold()):

@@ -66,7 +66,7 @@ def _cache_path(cache_key: str) -> Path | None:
     """Where the automaton built for `cache_key` is kept; None when caching is off.
 
     NEWSREADER_GEO_CACHE names another directory, or "off". The name covers everything the
-    automaton depends on: the data, this module and the tagger (which order the entries), the
+    automaton depends on: the data, this module and names.py (which orders the entries), the
     pyahocorasick build and the Python version."""
     where = os.environ.get("NEWSREADER_GEO_CACHE", "")
     if where == "off":
@@ -74,7 +74,7 @@ def _cache_path(cache_key: str) -> Path | None:
     try:
         here = Path(__file__).resolve().parent
         digest = hashlib.sha256(cache_key.encode())
-        for source in ("matcher.py", "tagger.py", "loader.py"):
+        for source in ("matcher.py", "names.py", "loader.py"):
             digest.update((here / source).read_bytes())
         lib = os.stat(ahocorasick.__file__)
         digest.update(f"{lib.st_size}:{lib.st_mtime_ns}:{sys.version}".encode())

@@ -91,27 +91,37 @@ class Names:
         for key, entry in list(self._slug_names.items()):
             if " " not in key and entry.kind != "stop":
                 self._slug_names.setdefault(key + "s", entry)  # slugs drop the apostrophe: "canadas-military"
-        self._slug_first: dict[str, int] = {}  # first word of a slug name -> most words of one
-        for key in self._slug_names:
-            first, size = key.split(" ", 1)[0], key.count(" ") + 1
-            self._slug_first[first] = max(size, self._slug_first.get(first, 0))
+        # Every run of words a slug name starts with, the whole name included: reading a slug tries a
+        # longer run only while it can still become a name.
+        self._slug_prefixes = frozenset(
+            " ".join(words[:size]) for words in (key.split(" ") for key in self._slug_names)
+            for size in range(1, len(words) + 1)
+        )
 
     def slug_codes(self, link: str | None) -> dict[str, float]:
         """code -> name weight of the places the link's slug names, leftmost-longest like the text."""
         words = _slug(link) if link else []
         found: dict[str, float] = {}
-        first, names = self._slug_first, self._slug_names
-        free, n = 0, len(words)
-        for i in [i for i, word in enumerate(words) if word in first]:  # few: most words start no name
-            if i < free:
+        names, prefixes = self._slug_names, self._slug_prefixes
+        i, n = 0, len(words)
+        while i < n:
+            key = words[i]
+            if key not in prefixes:  # most words start no name
+                i += 1
                 continue
-            for size in range(min(first[words[i]], n - i), 0, -1):
-                entry = names.get(" ".join(words[i : i + size]))
-                if entry is not None:
+            entry, size = names.get(key), 1
+            j = i + 1
+            while j < n:
+                key = f"{key} {words[j]}"
+                if key not in prefixes:
                     break
-            else:
+                j += 1
+                if key in names:
+                    entry, size = names[key], j - i
+            if entry is None:
+                i += 1
                 continue
-            free = i + size
+            i += size
             if entry.kind == "stop":
                 continue
             weight = entry.weight if len(entry.codes) == 1 else entry.weight * 0.75

@@ -21,6 +21,7 @@ from .matcher import Hit
 from .names import Ambiguity, Names
 from .results import ZONES, Ignored, Trace
 
+PAD = "\n\n"  # what accept() needs after the story's text
 HOME_EVIDENCE = 1.0  # the feed's home country, when reading a name several places share
 SAME_NAME_EVIDENCE = 1.0  # another place of the story holds the name ("Lebanon County" for Lebanon)
 PEOPLE_FACTOR = 0.3  # a nationality word describing people or their culture
@@ -29,6 +30,7 @@ PLACE_KINDS = frozenset({"alias", "country", "demonym", "territory", "metonym", 
                          "capital", "city", "state", "state_abbr", "ambiguous", "local"})
 SUBNATIONAL_KINDS = frozenset({"city", "state", "state_abbr", "local"})
 STATE_KINDS = frozenset({"state", "state_abbr"})
+SPECIAL_KINDS = frozenset({"stop", "cue", "state", "state_abbr"})  # read apart from places
 COUNTRY_NAME_KINDS = frozenset({"country", "territory", "translation"})
 PLAIN_KINDS = frozenset({"country", "alias", "demonym", "metonym", "translation", "capital", "territory"})
 REGION_KINDS = frozenset({"country", "alias", "capital", "city", "territory", "translation", "local"})
@@ -93,6 +95,7 @@ class Rules:
         person = data["person_names"]
         self._person_names = frozenset(person["names"])
         self._particles = frozenset(person["particles"])
+        self._particle_starts = frozenset(p[:2] for p in self._particles)  # a word that can be one starts so
         self._allow_before = frozenset(person["allow_before"])
         self._allow_after = frozenset(person["allow_after"])
         context = data["context"]
@@ -106,13 +109,28 @@ class Rules:
         self._new_place = tuple(w + " " for w in context["new_place"])
         self._new_place_ends = frozenset(w[-1] for w in context["new_place"])
         self._states = frozenset(data["states"])
-        entries = self._entries
-        # Entries accept() reads on its fast path: one country, no other reading, no person's name.
-        self._plain = frozenset(
-            i for i, e in enumerate(entries)
-            if e.kind in PLAIN_KINDS and len(e.codes) == 1 and e.surface not in self._alternates
-            and e.surface not in self._person_names and e.surface not in self._ambiguous
-        )
+        # Per entry, what the reading needs to know first: the entries standing for one country with no
+        # other reading (`single`: the tagger weighs them inline; `one_reading`: they, and towns of
+        # one country, are evidence for reading shared names); of them, the plain ones (no person's
+        # name) accept() reads on its fast path; stop phrases, cues and states it reads apart.
+        single, one_reading, plain, special = set(), set(), set(), set()
+        for i, e in enumerate(self._entries):
+            kind = e.kind
+            if len(e.codes) == 1 and kind != "ambiguous":
+                if kind == "local":
+                    one_reading.add(i)
+                elif e.surface not in self._alternates:
+                    one_reading.add(i)
+                    single.add(i)
+                    if (kind in PLAIN_KINDS and e.surface not in self._person_names
+                            and e.surface not in self._ambiguous):
+                        plain.add(i)
+            if kind in SPECIAL_KINDS:
+                special.add(i)
+        self.single = frozenset(single)
+        self._one_reading = frozenset(one_reading)
+        self._plain = frozenset(plain)
+        self._special = frozenset(special)
 
     def pick(self, e: Entry, surface: str, evidence: dict[str, set[str]], home: str | None,
              townlike: bool = False) -> str:
@@ -155,6 +173,9 @@ class Rules:
         """Drop what is not a place, settle "Town, Region", weigh nationality words describing people;
         gather the evidence that reads shared names (distinct names standing for one country).
 
+        `full` is the story's text followed by PAD: the characters around a name are read by index,
+        without bounds checks (before the first character is the last, a line break).
+
         Returns (hit, entry, name, forced code or None, weight factor, note for explain)."""
         entries = self._entries
         alternates = self._alternates
@@ -181,21 +202,23 @@ class Rules:
             if e.kind in SUBNATIONAL_KINDS or code not in e.codes:
                 subnational[code] += 1
 
-        plain, new_place_ends = self._plain, self._new_place_ends
+        plain, special, one_reading = self._plain, self._special, self._one_reading
+        new_place_ends, person_names = self._new_place_ends, self._person_names
         for i, h in enumerate(hits):
-            if h.entry in plain:
+            start, end, idx = h
+            before = full[start - 1]  # at the start of the text, the line break at its end
+            after = full[end]
+            if idx in plain:
                 # The common case, inline: a name of one country that nothing around it changes
                 # unless a comma, a capital, a bracket or "New"/"Little" says otherwise.
-                start, end = h.start, h.end
-                after2 = full[end : end + 2]
-                if ((after2 != ", " or i + 1 == n) and full[start - 1 : start] != "("
-                        and not (after2[:1] == " " and after2[1:].isupper())
-                        and not (start >= 2 and full[start - 2 : start - 1] in new_place_ends)):
-                    e = entries[h.entry]
+                if (before != "(" and not (after == " " and full[end + 1].isupper())
+                        and not (after == "," and full[end + 1] == " " and i + 1 < n)
+                        and not (start >= 2 and full[start - 2] in new_place_ends)):
+                    e = entries[idx]
                     surface = e.surface
-                    if after2[:1] == " " and e.kind == "demonym":
-                        after = _WORD_AFTER.match(full, end)
-                        if after is not None and _bare(after.group(1)) in self._people_words:
+                    if after == " " and e.kind == "demonym":
+                        word_after = _WORD_AFTER.match(full, end)
+                        if word_after is not None and _bare(word_after.group(1)) in self._people_words:
                             out.append((h, e, surface, None, PEOPLE_FACTOR, "nationality of people or culture"))
                             surfaces_seen.add(surface)
                             evidence[e.codes[0]].add(surface)
@@ -204,24 +227,25 @@ class Rules:
                     surfaces_seen.add(surface)
                     evidence[e.codes[0]].add(surface)
                     continue
-            e = entries[h.entry]
+            e = entries[idx]
             kind = e.kind
-            surface = e.surface or full[h.start:h.end]
-            if kind == "stop":
-                drop(h, "part of a name that is not a place")
+            surface = e.surface or full[start:end]
+            if idx in special:
+                if kind == "stop":
+                    drop(h, "part of a name that is not a place")
+                elif kind == "cue":
+                    surfaces_seen.add(surface)
+                elif kind == "state_abbr":
+                    if i not in abbr_ok and not _TOWN_COMMA.search(full, max(0, start - 40), start):
+                        drop(h, "an abbreviation that follows no town")
+                    else:
+                        keep(h, e, surface, forced.get(i) or e.codes[0], 1.0, "state after a town")
+                else:  # a state's name
+                    keep(h, e, surface, forced.get(i), 1.0, "")
                 continue
-            if kind == "cue":
-                surfaces_seen.add(surface)
-                continue
-            if kind == "state_abbr":
-                if i not in abbr_ok and not _TOWN_COMMA.search(full, max(0, h.start - 40), h.start):
-                    drop(h, "an abbreviation that follows no town")
-                    continue
-                keep(h, e, surface, forced.get(i) or e.codes[0], 1.0, "state after a town")
-                continue
-            if i + 1 < n and kind not in STATE_KINDS and full[h.end:h.end + 2] == ", ":
+            if after == "," and i + 1 < n and full[end + 1] == " ":
                 nxt = hits[i + 1]
-                gap = full[h.end:nxt.start]
+                gap = full[end:nxt.start]
                 if gap == ", " or (gap[-1:] == " " and gap[2:-1] in self._compass):
                     ne = entries[nxt.entry]
                     amb = self._ambiguous.get(ne.surface) if ne.kind == "ambiguous" else None
@@ -229,14 +253,10 @@ class Rules:
                         shared = [c for c in e.codes if c in amb.readings]
                         if shared:  # "Tbilisi, Georgia"
                             forced[i + 1] = shared[0]
-                        else:  # "Atlanta, Georgia"
+                        else:  # "Atlanta, Georgia", and a town the gazetteer does not know is one there too
                             forced[i + 1] = amb.state
-                            if kind == "local" or amb.state in alternates.get(surface, ((),))[0]:
-                                senses[surface] = amb.state
-                                keep(h, e, surface, amb.state, 1.0, "Town, Region")
-                            else:  # a town the gazetteer does not know: one there all the same
-                                senses[surface] = amb.state
-                                keep(h, e, surface, amb.state, 1.0, "Town, Region")
+                            senses[surface] = amb.state
+                            keep(h, e, surface, amb.state, 1.0, "Town, Region")
                             continue
                     else:
                         region, is_state = self._region_codes(ne, ne.surface or full[nxt.start:nxt.end])
@@ -256,41 +276,37 @@ class Rules:
                                 senses[surface] = forced.get(i + 1) or region[0]
                                 keep(h, e, surface, senses[surface], 1.0, "Town, Region")
                                 continue
-            if kind in STATE_KINDS:
-                keep(h, e, surface, forced.get(i), 1.0, "")
-                continue
-            start = h.start
             # Capitals mean names, outside a Title Case headline.
-            if surface in self._person_names:
+            if surface in person_names:
                 if self._glued_to_name(full, h, hits, i, True, True):
                     if headline is None and start < t_end:
                         headline = _headline_style(full[:t_end])
                     # "Chad le Clos": a particle between two capitals is a name, in a headline too
-                    if start >= t_end or not headline or self._before_particle(full, h.end):
+                    if start >= t_end or not headline or self._before_particle(full, end):
                         drop(h, "a person's name")
                         continue
             elif kind in GLUED_BEFORE and (
-                    (full[start - 1 : start] == " " and full[_word_start(full, start - 1)].isupper())
-                    or (kind in GLUED_AFTER and full[h.end + 1 : h.end + 2].isupper())
+                    (before == " " and full[_word_start(full, start - 1)].isupper())
+                    or (kind in GLUED_AFTER and full[end + 1].isupper())
             ) and self._glued_to_name(full, h, hits, i, True, kind in GLUED_AFTER):
                 if headline is None and start < t_end:
                     headline = _headline_style(full[:t_end])
-                if german is None:
-                    german = any(w in full for w in _GERMAN)
-                if (start >= t_end or not headline) and not german:
-                    drop(h, "a person's name or part of a longer name")
-                    continue
-            if kind != "local" and start >= 2 and full[start - 2 : start - 1] in self._new_place_ends:
+                if start >= t_end or not headline:
+                    if german is None:
+                        german = any(w in full for w in _GERMAN)
+                    if not german:
+                        drop(h, "a person's name or part of a longer name")
+                        continue
+            if kind != "local" and start >= 2 and full[start - 2] in new_place_ends:
                 prefix = next((p for p in self._new_place if full.startswith(p, start - len(p))), None)
                 if prefix is not None:
                     drop(h, f"part of a longer name ({prefix.strip()} ...)")
                     continue
             factor, note = 1.0, ""
-            end = h.end
-            if full[end:end + 1] == " " and (kind == "demonym" or full[end + 1:end + 2].isupper()):
-                after = _WORD_AFTER.match(full, end)
-                if after is not None:
-                    word = after.group(1)
+            if after == " " and (kind == "demonym" or full[end + 1].isupper()):
+                word_after = _WORD_AFTER.match(full, end)
+                if word_after is not None:
+                    word = word_after.group(1)
                     if word[:1].isupper():
                         if word in self._facilities or word.rstrip(".") in self._facilities:
                             drop(h, f"the name of a street or building ({word})")
@@ -300,15 +316,15 @@ class Rules:
                             continue
                     elif kind == "demonym" and _bare(word) in self._people_words:
                         factor, note = PEOPLE_FACTOR, "nationality of people or culture"
-            if full[start - 1 : start] == "(" and surface.isupper() and _spelled_out(full, h):
+            if before == "(" and surface.isupper() and _spelled_out(full, h):
                 drop(h, "an acronym the story spells out as something else")
                 continue
             # keep(), inline: most matches end here.
-            code = forced.get(i)
+            code = forced.get(i) if forced else None
             out.append((h, e, surface, code, factor, note))
             surfaces_seen.add(surface)
             if code is None:
-                if len(e.codes) != 1 or surface in alternates or kind == "ambiguous":
+                if idx not in one_reading:
                     continue
                 code = e.codes[0]
             evidence[code].add(surface)
@@ -342,19 +358,23 @@ class Rules:
 
     def _glued_to_name(self, full: str, h: Hit, hits: list[Hit], i: int, before: bool, after: bool) -> bool:
         start = h.start
-        if before and full[start - 1 : start] == " " and start > 1:
-            # The word before: from the last space before it (a regex searching backwards would try
-            # every position of the window). Most words before a name are in lower case.
-            space = _word_start(full, start - 1) - 1
+        if before and start > 1 and full[start - 1] == " ":
+            # The word before: from the last space or line break before it (a regex searching backwards
+            # would try every position of the window). Most words before a name are in lower case.
+            space = full.rfind(" ", 0, start - 1)
+            space = max(space, full.rfind("\n", space + 1, start - 1))
             m = None
-            if full[space + 1 : start - 1][:1].isupper() or not full[space + 1 : space + 2].isalpha():
+            if space + 1 < start - 1 and (full[space + 1].isupper() or not full[space + 1].isalpha()):
                 m = _TAIL_WORD.search(full, space + 1, start - 1)
             if m:
                 word = m.group(0)
                 if (word[:1].isupper() and word not in self._allow_before and not word.endswith("'s")
                         and not (i > 0 and hits[i - 1].end == h.start - 1)):
                     return True
-        if after and full[h.end : h.end + 1] == " ":
+        # Only a capital or a particle ("le", "van") after the name can glue it: most words are neither.
+        if after and full[h.end] == " " and (
+                full[h.end + 1].isupper() or full[h.end + 1 : h.end + 3] in self._particle_starts
+                or full[h.end + 1] in self._particle_starts):
             m = _WORD_AFTER.match(full, h.end)
             if m:
                 word = m.group(1).rstrip(".")

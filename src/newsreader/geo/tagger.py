@@ -44,7 +44,7 @@ from .matcher import Hit, Matcher, fold
 from .names import LOCAL_WEIGHT, Names
 from .regions import regions_of_country
 from .results import ZONES, CountryExplanation, Evidence, Explanation, Ignored, Tags, Trace
-from .rules import COUNTRY_NAME_KINDS, PLACE_KINDS, Rules
+from .rules import COUNTRY_NAME_KINDS, PAD, PLACE_KINDS, Rules
 
 ZONE_WEIGHTS = (3.0, 1.5, 0.5, 0.15)  # title, lead, body, captions and links in an extracted article
 BODY_FULL = 2.0  # a country's body gain counts in full up to this, then grows with its logarithm
@@ -149,7 +149,7 @@ class Tagger:
 
     def _run(self, title, summary, text, link, categories, pinned, home, trace: Trace | None) -> Tags:
         title, summary, text = fold(title or ""), fold(summary or ""), fold(text or "")
-        full = f"{title}\n{summary}\n{text}"
+        full = f"{title}\n{summary}\n{text}{PAD}"
         t_end = len(title)
         b_start = t_end + 2 + len(summary)
         if summary.strip():
@@ -184,13 +184,11 @@ class Tagger:
         towns: list[tuple[Hit, Entry, str, str, float, str]] = []
         town_names: dict[str, set[str]] = defaultdict(set)
         body_weight = ZONE_WEIGHTS[2]
+        single = self._rules.single
         for h, e, surface, forced, factor, note in accepted:
-            kind = e.kind
-            codes = e.codes
-            if (forced is None and len(codes) == 1 and kind != "local" and kind != "ambiguous"
-                    and surface not in alternates and (not senses or surface not in senses)):
+            if forced is None and h.entry in single and (not senses or surface not in senses):
                 # The common case, inline: a name that stands for one country.
-                code = codes[0]
+                code = e.codes[0]
                 named.add(code)
                 weight = e.weight * factor
                 start = h.start
@@ -207,12 +205,14 @@ class Tagger:
                     gain = (body_weight if zone == 2 else ZONE_WEIGHTS[3]) * weight
                     body[code] += gain
                 if trace is not None:
-                    trace.evidence[code].append(Evidence(full[start:h.end], ZONES[zone], note or kind, round(gain, 3)))
+                    trace.evidence[code].append(Evidence(full[start:h.end], ZONES[zone], note or e.kind,
+                                                         round(gain, 3)))
                 continue
+            kind = e.kind
             if forced is None and senses:
                 forced = senses.get(surface)  # one reading per story: "Turkey, Texas" settles "Turkey"
             if forced:
-                if kind == "local" or forced not in codes:
+                if kind == "local" or forced not in e.codes:
                     towns.append((h, e, surface, forced, factor, note))
                     town_names[forced].add(surface)
                     continue
@@ -277,8 +277,10 @@ class Tagger:
                     trace.evidence[code].append(Evidence(full[start:h.end], ZONES[zone], reading, round(gain, 3)))
         for code, gain in body.items():
             score[code] += _damped(gain)
-        text_scored = set(score)
+        slug_only = []  # countries only the link names
         for code, weight in self._names.slug_codes(link).items():
+            if code not in score:
+                slug_only.append(code)
             score[code] += SLUG_WEIGHT * weight
             if trace is not None:
                 trace.evidence[code].append(Evidence(link or "", "slug", "name in the link", SLUG_WEIGHT * weight))
@@ -286,7 +288,7 @@ class Tagger:
         # Towns alone never outrank a country the story names as such (or the feed's home).
         first_tier = named | {home} if home else named
         threshold = 0.0
-        title_central = set(central)
+        title_central = set(central) if trace is not None else central
         promoted: set[str] = set()
         if score:
             top = max((s for c, s in score.items() if c in first_tier), default=0.0) or max(score.values())
@@ -295,7 +297,7 @@ class Tagger:
             if not central and top >= PROMOTE_MIN:
                 # Not on the link's word alone: a section in it ("world-us-canada") names places the
                 # story need not be about.
-                promoted = {c for c, s in score.items() if s >= 0.8 * top and c in text_scored}
+                promoted = {c for c, s in score.items() if s >= 0.8 * top and c not in slug_only}
                 central |= promoted
         # Categories and pinned codes are added after the threshold, so a publisher's tags never push
         # a country the text is plainly about down to a mention.
@@ -328,9 +330,9 @@ class Tagger:
             if trace is not None:
                 trace.evidence[home].append(Evidence(home, "home", "the feed's home country", 0.0))
         first_tier = named | {home} if home else named
-        ranked = sorted(score, key=lambda c: (c not in first_tier, -score[c], c))
-        countries = tuple(c for c in ranked if c in central)
-        mentions = tuple(c for c in ranked if c not in central and score[c] > 0)
+        ranked = sorted([(c not in first_tier, -s, c) for c, s in score.items()])
+        countries = tuple(c for _tier, _s, c in ranked if c in central)
+        mentions = tuple(c for _tier, s, c in ranked if s < 0 and c not in central)
         if trace is not None:
             self._explain_ranks(trace, countries, mentions, score, threshold, from_feed, fallback and home,
                                 title_central, promoted, first_tier)

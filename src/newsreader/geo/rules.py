@@ -31,6 +31,10 @@ PLACE_KINDS = frozenset({"alias", "country", "demonym", "territory", "metonym", 
 SUBNATIONAL_KINDS = frozenset({"city", "state", "state_abbr", "local"})
 STATE_KINDS = frozenset({"state", "state_abbr"})
 SPECIAL_KINDS = frozenset({"stop", "cue", "state", "state_abbr"})  # read apart from places
+# Rules.flags: what an entry is. SINGLE: one country, no other reading (the tagger weighs it inline);
+# ONE_READING: that, or a town of one country (evidence for reading shared names); PLAIN: single and
+# no person's name (accept()'s fast path); SPECIAL: a stop phrase, a cue or a state.
+SINGLE, ONE_READING, PLAIN, SPECIAL = 1, 2, 4, 8
 COUNTRY_NAME_KINDS = frozenset({"country", "territory", "translation"})
 PLAIN_KINDS = frozenset({"country", "alias", "demonym", "metonym", "translation", "capital", "territory"})
 REGION_KINDS = frozenset({"country", "alias", "capital", "city", "territory", "translation", "local"})
@@ -109,28 +113,20 @@ class Rules:
         self._new_place = tuple(w + " " for w in context["new_place"])
         self._new_place_ends = frozenset(w[-1] for w in context["new_place"])
         self._states = frozenset(data["states"])
-        # Per entry, what the reading needs to know first: the entries standing for one country with no
-        # other reading (`single`: the tagger weighs them inline; `one_reading`: they, and towns of
-        # one country, are evidence for reading shared names); of them, the plain ones (no person's
-        # name) accept() reads on its fast path; stop phrases, cues and states it reads apart.
-        single, one_reading, plain, special = set(), set(), set(), set()
+        # Per entry, a byte of flags saying what the reading needs to know first (a byte an entry, not a
+        # set of indices: a few kilobytes, not megabytes).
+        flags = bytearray(len(self._entries))
         for i, e in enumerate(self._entries):
             kind = e.kind
             if len(e.codes) == 1 and kind != "ambiguous":
                 if kind == "local":
-                    one_reading.add(i)
+                    flags[i] = ONE_READING
                 elif e.surface not in self._alternates:
-                    one_reading.add(i)
-                    single.add(i)
-                    if (kind in PLAIN_KINDS and e.surface not in self._person_names
-                            and e.surface not in self._ambiguous):
-                        plain.add(i)
+                    plain = kind in PLAIN_KINDS and e.surface not in self._person_names and e.surface not in self._ambiguous
+                    flags[i] = SINGLE | ONE_READING | (PLAIN if plain else 0)
             if kind in SPECIAL_KINDS:
-                special.add(i)
-        self.single = frozenset(single)
-        self._one_reading = frozenset(one_reading)
-        self._plain = frozenset(plain)
-        self._special = frozenset(special)
+                flags[i] |= SPECIAL
+        self.flags = bytes(flags)
 
     def pick(self, e: Entry, surface: str, evidence: dict[str, set[str]], home: str | None,
              townlike: bool = False) -> str:
@@ -202,13 +198,13 @@ class Rules:
             if e.kind in SUBNATIONAL_KINDS or code not in e.codes:
                 subnational[code] += 1
 
-        plain, special, one_reading = self._plain, self._special, self._one_reading
+        flags = self.flags
         new_place_ends, person_names = self._new_place_ends, self._person_names
         for i, h in enumerate(hits):
             start, end, idx = h
             before = full[start - 1]  # at the start of the text, the line break at its end
             after = full[end]
-            if idx in plain:
+            if flags[idx] & PLAIN:
                 # The common case, inline: a name of one country that nothing around it changes
                 # unless a comma, a capital, a bracket or "New"/"Little" says otherwise.
                 if (before != "(" and not (after == " " and full[end + 1].isupper())
@@ -230,7 +226,7 @@ class Rules:
             e = entries[idx]
             kind = e.kind
             surface = e.surface or full[start:end]
-            if idx in special:
+            if flags[idx] & SPECIAL:
                 if kind == "stop":
                     drop(h, "part of a name that is not a place")
                 elif kind == "cue":
@@ -324,7 +320,7 @@ class Rules:
             out.append((h, e, surface, code, factor, note))
             surfaces_seen.add(surface)
             if code is None:
-                if idx not in one_reading:
+                if not flags[idx] & ONE_READING:
                     continue
                 code = e.codes[0]
             evidence[code].add(surface)

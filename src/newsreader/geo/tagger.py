@@ -39,12 +39,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from .cache import cache_path, read, write
 from .loader import Entry, digest, load
 from .matcher import Hit, Matcher, fold
 from .names import LOCAL_WEIGHT, Names
 from .regions import regions_of_country
 from .results import ZONES, CountryExplanation, Evidence, Explanation, Ignored, Tags, Trace
-from .rules import COUNTRY_NAME_KINDS, PAD, PLACE_KINDS, Rules
+from .rules import COUNTRY_NAME_KINDS, PAD, PLACE_KINDS, SINGLE, Rules
 
 ZONE_WEIGHTS = (3.0, 1.5, 0.5, 0.15)  # title, lead, body, captions and links in an extracted article
 BODY_FULL = 2.0  # a country's body gain counts in full up to this, then grows with its logarithm
@@ -84,14 +85,20 @@ class Tagger:
     """Country tagger. Build once (get_tagger()); tag() is thread-safe and keeps no state."""
 
     def __init__(self, data: dict[str, Any] | None = None) -> None:
-        shipped = data is None
-        data = data or load()
-        names = self._names = Names(data)
-        self._rules = Rules(data, names)
-        self._entries = names.entries
-        self._alternates = names.alternates
-        self._matcher = Matcher(names.entries, as_written=names.towns, cache_key=digest() if shipped else None)
-        self._regions_of = regions_of_country()
+        """The tagger of the shipped data file, read back from the user's cache when it was built
+        before (cache.py), or of `data` in its format."""
+        path = cache_path(digest()) if data is None else None
+        built: Any = read(path) if path is not None else None
+        if not _is_built(built):
+            data = data or load()
+            names = Names(data)
+            built = (names, Rules(data, names), Matcher.build(names.entries, names.towns()),
+                     regions_of_country())
+            if path is not None:
+                write(path, built)
+        self._names, self._rules, self._matcher, self._regions_of = built
+        self._entries = self._names.entries
+        self._alternates = self._names.alternates
 
     # -- public -----------------------------------------------------------------------------------
 
@@ -184,9 +191,9 @@ class Tagger:
         towns: list[tuple[Hit, Entry, str, str, float, str]] = []
         town_names: dict[str, set[str]] = defaultdict(set)
         body_weight = ZONE_WEIGHTS[2]
-        single = self._rules.single
+        flags = self._rules.flags
         for h, e, surface, forced, factor, note in accepted:
-            if forced is None and h.entry in single and (not senses or surface not in senses):
+            if forced is None and flags[h.entry] & SINGLE and (not senses or surface not in senses):
                 # The common case, inline: a name that stands for one country.
                 code = e.codes[0]
                 named.add(code)
@@ -366,6 +373,12 @@ class Tagger:
             for name in self._regions_of.get(code, ()):
                 seen.setdefault(name)
         return tuple(seen)
+
+
+def _is_built(built: Any) -> bool:
+    """True for what Tagger.__init__ keeps in the cache: a file of another shape is built again."""
+    return (isinstance(built, tuple) and len(built) == 4 and isinstance(built[0], Names)
+            and isinstance(built[1], Rules) and isinstance(built[2], Matcher) and isinstance(built[3], dict))
 
 
 _instance: Tagger | None = None

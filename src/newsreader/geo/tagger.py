@@ -59,6 +59,7 @@ TITLE_MIN_WEIGHT = 0.5  # a title match weaker than this (Brussels for the EU) i
 PROMOTE_MIN = 0.5  # when nothing is central, the best country is, if it scores this much
 SLUG_WEIGHT = 0.5  # a place in the link's slug: as one body mention; it makes a lead mention central
 LOCAL_CORROBORATION = 2  # distinct towns a country needs when nothing else supports it (or "in Town")
+REGIONS_MEMO = 4096  # sets of countries whose regions are remembered
 
 # Lines of an extracted article that are not its prose: images and links the page put around it.
 _CAPTION_LINE = re.compile(r"^!\[", re.M)
@@ -99,6 +100,7 @@ class Tagger:
         self._names, self._rules, self._matcher, self._regions_of = built
         self._entries = self._names.entries
         self._alternates = self._names.alternates
+        self._regions_memo: dict[tuple[str, ...], tuple[str, ...]] = {}  # the same countries, the same regions
 
     # -- public -----------------------------------------------------------------------------------
 
@@ -155,10 +157,11 @@ class Tagger:
     # -- the reading ------------------------------------------------------------------------------
 
     def _run(self, title, summary, text, link, categories, pinned, home, trace: Trace | None) -> Tags:
-        title, summary, text = fold(title or ""), fold(summary or ""), fold(text or "")
-        full = f"{title}\n{summary}\n{text}{PAD}"
+        title, summary, text = title or "", summary or "", text or ""
+        full = fold(f"{title}\n{summary}\n{text}{PAD}")  # folding keeps every offset: fold the parts at once
         t_end = len(title)
         b_start = t_end + 2 + len(summary)
+        summary, text = full[t_end + 1 : b_start - 1], full[b_start : len(full) - len(PAD)]
         if summary.strip():
             lead_end = t_end + 1 + len(summary)
         else:
@@ -337,13 +340,24 @@ class Tagger:
             if trace is not None:
                 trace.evidence[home].append(Evidence(home, "home", "the feed's home country", 0.0))
         first_tier = named | {home} if home else named
-        ranked = sorted([(c not in first_tier, -s, c) for c, s in score.items()])
-        countries = tuple(c for _tier, _s, c in ranked if c in central)
-        mentions = tuple(c for _tier, s, c in ranked if s < 0 and c not in central)
+        ranked_countries: list[str] = []
+        ranked_mentions: list[str] = []
+        for _tier, s, c in sorted([(c not in first_tier, -s, c) for c, s in score.items()]):
+            if c in central:
+                ranked_countries.append(c)
+            elif s < 0:
+                ranked_mentions.append(c)
+        countries, mentions = tuple(ranked_countries), tuple(ranked_mentions)
         if trace is not None:
             self._explain_ranks(trace, countries, mentions, score, threshold, from_feed, fallback and home,
                                 title_central, promoted, first_tier)
-        return Tags(countries, mentions, self._derive_regions(countries))
+        regions = self._regions_memo.get(countries)
+        if regions is None:
+            regions = self._derive_regions(countries)
+            if len(self._regions_memo) >= REGIONS_MEMO:
+                self._regions_memo.clear()
+            self._regions_memo[countries] = regions
+        return Tags(countries, mentions, regions)
 
     @staticmethod
     def _explain_ranks(trace, countries, mentions, score, threshold, from_feed, fallback, title_central,

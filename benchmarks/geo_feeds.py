@@ -22,7 +22,7 @@ FEEDS = ROOT.parent / "shared" / "corpus" / "feeds"
 
 def main() -> None:
     from newsreader.geo import infer_home
-    from newsreader.parse import ParseError, ParseOptions, parse_feed
+    from newsreader.feeds.parse import ParseError, ParseOptions, parse_feed
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--show", nargs="*", default=[])

@@ -205,7 +205,7 @@ def lgl_feed(stories: list[dict]) -> bytes:
 
 def tag_lgl(home: str | None) -> list[tuple[dict, object]]:
     """(gold story, parsed entry) for every lgl-dev article, through the fetch pipeline's parser."""
-    from newsreader.parse import ParseOptions, parse_feed
+    from newsreader.feeds.parse import ParseOptions, parse_feed
 
     stories = load_lgl()
     parsed = {e.key: e for e in parse_feed(lgl_feed(stories), ParseOptions(url="https://lgl.example/feed",

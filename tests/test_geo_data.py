@@ -58,22 +58,3 @@ def test_generated_file_is_up_to_date():
     shipped = json.loads(gzip.decompress((DATA / "places.json.gz").read_bytes()))
     assert json.loads(json.dumps(fresh, sort_keys=True)) == shipped, "run scripts/build_geo_data.py"
 
-
-def test_automaton_cache_reads_back_what_was_built(tmp_path, monkeypatch):
-    from newsreader.geo.loader import Entry
-    from newsreader.geo.matcher import Matcher
-
-    monkeypatch.setenv("NEWSREADER_GEO_CACHE", str(tmp_path))
-    entries = [Entry("Armenia", "country", ("AM",), 1.0), Entry("", "local", ("US",), 0.5)]
-    towns = lambda: [("Buford", 1)]  # noqa: E731
-    text = "Buford and ARMENIA and Armenia"
-    built = Matcher(entries, towns, cache_key="test").find(text)
-    files = list(tmp_path.glob("names-*.automaton"))
-    assert len(files) == 1
-    read = Matcher(entries, lambda: pytest.fail("built again instead of read from the cache"), cache_key="test")
-    assert read.find(text) == built == [(0, 6, 1), (11, 18, 0), (23, 30, 0)]
-    files[0].write_bytes(b"not a pickle")  # a damaged cache is built again, not an error
-    assert Matcher(entries, towns, cache_key="test").find(text) == built
-    monkeypatch.setenv("NEWSREADER_GEO_CACHE", "off")
-    assert Matcher(entries, towns, cache_key="other").find(text) == built
-    assert len(list(tmp_path.glob("names-*.automaton"))) == 1

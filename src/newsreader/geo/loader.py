@@ -39,13 +39,17 @@ _data: dict[str, Any] | None = None
 _digest = ""
 
 
+def _read() -> bytes:
+    return resources.files(DATA_PACKAGE).joinpath(DATA_FILE).read_bytes()
+
+
 def load() -> dict[str, Any]:
     """Return the parsed data file (cached for the process)."""
     global _data, _digest
     if _data is None:
         with _lock:
             if _data is None:
-                raw = resources.files(DATA_PACKAGE).joinpath(DATA_FILE).read_bytes()
+                raw = _read()
                 _digest = hashlib.sha256(raw).hexdigest()
                 data = json.loads(gzip.decompress(raw))
                 if data.get("version") != FORMAT_VERSION:
@@ -58,5 +62,10 @@ def load() -> dict[str, Any]:
 
 
 def digest() -> str:
-    """SHA-256 of the data file load() read ("" before it has)."""
+    """SHA-256 of the data file, read but not parsed when load() has not read it yet."""
+    global _digest
+    if not _digest:
+        with _lock:
+            if not _digest:
+                _digest = hashlib.sha256(_read()).hexdigest()
     return _digest

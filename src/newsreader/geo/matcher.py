@@ -14,18 +14,12 @@ before it (وباكستان "and Pakistan", בישראל "in Israel").
 
 from __future__ import annotations
 
-import hashlib
-import os
-import pickle
 import re
-import sys
 import unicodedata
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 import ahocorasick
-import platformdirs
 
 from .loader import Entry
 
@@ -59,47 +53,6 @@ def _bounds(surface: str) -> int:
     return WORDS
 
 
-CACHE_KEEP = 3  # automaton files kept in the cache directory, the newest
-
-
-def _cache_path(cache_key: str) -> Path | None:
-    """Where the automaton built for `cache_key` is kept; None when caching is off.
-
-    NEWSREADER_GEO_CACHE names another directory, or "off". The name covers everything the
-    automaton depends on: the data, this module and the tagger (which order the entries), the
-    pyahocorasick build and the Python version."""
-    where = os.environ.get("NEWSREADER_GEO_CACHE", "")
-    if where == "off":
-        return None
-    try:
-        here = Path(__file__).resolve().parent
-        digest = hashlib.sha256(cache_key.encode())
-        for source in ("matcher.py", "tagger.py", "loader.py"):
-            digest.update((here / source).read_bytes())
-        lib = os.stat(ahocorasick.__file__)
-        digest.update(f"{lib.st_size}:{lib.st_mtime_ns}:{sys.version}".encode())
-        base = Path(where) if where else Path(platformdirs.user_cache_dir("newsreader", appauthor=False)) / "geo"
-    except (OSError, AttributeError):
-        return None
-    return base / f"names-{digest.hexdigest()[:24]}.automaton"
-
-
-def _store(path: Path, automaton: Any) -> None:
-    """Write the automaton for the next start; a cache that cannot be written is no error."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(automaton, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)  # atomic: a parallel start reads the old file or the new, never half
-        # Keep a few: two checkouts of different versions would otherwise delete each other's.
-        kept = sorted(path.parent.glob("names-*.automaton"), key=lambda f: f.stat().st_mtime, reverse=True)
-        for old in kept[CACHE_KEEP:]:
-            old.unlink(missing_ok=True)
-    except OSError:
-        pass
-
-
 def _is_kana(ch: str) -> bool:
     return "\u30a0" <= ch <= "\u30ff"
 
@@ -107,7 +60,7 @@ def _is_kana(ch: str) -> bool:
 class Hit(NamedTuple):
     start: int
     end: int  # exclusive
-    entry: int  # index into Matcher.entries
+    entry: int  # index of the entry the name is a form of
 
 
 def fold(text: str) -> str:
@@ -141,38 +94,26 @@ def _title(surface: str) -> str:
 class Matcher:
     """Finds every known name in a text in one pass. Immutable once built; thread-safe."""
 
-    def __init__(self, entries: list[Entry], as_written: Callable[[], Sequence[tuple[str, int]]] = list,
-                 cache_key: str | None = None) -> None:
-        """`as_written()` gives more names, (name, index of its entry), added only as written (no UPPER
-        CASE or Title Case forms), after every form of `entries`: the towns of the local layer.
+    def __init__(self, automaton: Any) -> None:
+        self._automaton = automaton
 
-        `cache_key` names what `entries` and `as_written` are made from (the data file's digest):
-        the built automaton is then kept in the user's cache directory and read back next time,
-        much faster than building it (benchmarks/README.md)."""
-        self.entries = entries
-        path = _cache_path(cache_key) if cache_key else None
-        if path is not None:
-            try:
-                with open(path, "rb") as fh:
-                    self._automaton = pickle.load(fh)
-                return
-            except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
-                pass
-        self._automaton = self._build(entries, as_written())
-        if path is not None:
-            _store(path, self._automaton)
-
-    @staticmethod
-    def _build(entries: list[Entry], as_written: Sequence[tuple[str, int]]) -> Any:
+    @classmethod
+    def build(cls, entries: list[Entry], as_written: Iterable[tuple[str, int]] = ()) -> Matcher:
+        """A matcher of every entry's name, as written, in Title Case and in UPPER CASE, and of the
+        names `as_written` gives, (name, index of its entry), only as written: the towns of the local
+        layer. A name as written beats another name's derived form; an entry's forms beat a town's."""
         forms: dict[str, int] = {}
         for idx, e in enumerate(entries):
             if e.surface:
-                forms.setdefault(e.surface, idx)  # a name as written beats another name's derived form
+                forms.setdefault(e.surface, idx)
         for idx, e in enumerate(entries):
             surface = e.surface
             if not surface:
                 continue
-            forms.setdefault(surface[:1].upper() + surface[1:] if " " not in surface else _title(surface), idx)
+            if " " in surface:
+                forms.setdefault(_title(surface), idx)
+            elif surface[0].upper() != surface[0]:  # else the Title Case form is the name as written
+                forms.setdefault(surface[0].upper() + surface[1:], idx)
             if len(surface) >= 4 or surface.isupper():
                 forms.setdefault(surface.upper(), idx)
         for name, idx in as_written:
@@ -183,10 +124,16 @@ class Matcher:
         for ch in _PRIME:
             automaton.add_word(ch + "\x00", 0)
         add = automaton.add_word
-        for form, idx in forms.items():
-            add(form, idx << 11 | len(form) << 3 | (WORDS if form[0] < "\u0370" else _bounds(form)))
+        rules: dict[str, int] = {}  # the boundary rule depends on the first letter only
+        # Added in sorted order, a subtree's nodes are allocated together: building and scanning are
+        # both faster than in the order of the data (benchmarks/README.md).
+        for form in sorted(forms):
+            rule = rules.get(form[0])
+            if rule is None:
+                rule = rules[form[0]] = _bounds(form[0])
+            add(form, forms[form] << 11 | len(form) << 3 | rule)
         automaton.make_automaton()
-        return automaton
+        return cls(automaton)
 
     def find(self, text: str) -> list[Hit]:
         """Leftmost-longest matches on word boundaries, in text order. `text` must be folded."""
@@ -196,11 +143,13 @@ class Matcher:
         # The automaton reports matches by where they end, so leftmost-longest is kept as they come:
         # a match replaces the kept ones it overlaps only if it starts before all of them (or at the
         # same place and is longer); one kept match starting earlier keeps it out.
+        append = hits.append
         for last, value in self._automaton.iter(text):
-            start = last - (value >> 3 & 255) + 1
+            end = last + 1
+            start = end - (value >> 3 & 255)
             rule = value & 7
-            if rule == WORDS:
-                if (start and text[start - 1].isalnum()) or (last + 1 < n and text[last + 1].isalnum()):
+            if not rule:  # WORDS, most names
+                if (start and text[start - 1].isalnum()) or (end < n and text[end].isalnum()):
                     continue
             elif rule == ENDINGS:
                 if start and text[start - 1].isalnum():
@@ -210,14 +159,13 @@ class Matcher:
                     text[start - 1] in _PREFIX_LETTERS and (start < 2 or not text[start - 2].isalnum())
                 ):
                     continue
-                if last + 1 < n and text[last + 1].isalnum():
+                if end < n and text[end].isalnum():
                     continue
             elif rule == KANA:  # タイ in タイム is no Thailand: a katakana word ends at other letters
                 if start and _is_kana(text[start - 1]):
                     continue
-                if last + 1 < n and _is_kana(text[last + 1]):
+                if end < n and _is_kana(text[end]):
                     continue
-            end = last + 1
             if hits and hits[-1][1] > start:
                 j = len(hits) - 1
                 while j and hits[j - 1][1] > start:
@@ -226,5 +174,5 @@ class Matcher:
                 if first[0] < start or (first[0] == start and first[1] >= end):
                     continue
                 del hits[j:]
-            hits.append(new(Hit, (start, end, value >> 11)))
+            append(new(Hit, (start, end, value >> 11)))
         return hits

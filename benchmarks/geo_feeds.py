@@ -21,8 +21,8 @@ FEEDS = ROOT.parent / "shared" / "corpus" / "feeds"
 
 
 def main() -> None:
-    from newsreader.geo import infer_home
     from newsreader.feeds.parse import ParseError, ParseOptions, parse_feed
+    from newsreader.geo import infer_home
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--show", nargs="*", default=[])

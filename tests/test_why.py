@@ -80,3 +80,35 @@ async def test_w_shows_why_in_the_reader(tmp_path: Path) -> None:
         await pilot.press("w")
         assert not app.reader.article.showing_why
     store.close()
+
+
+PT_RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Diário</title><language>pt-BR</language>
+<item><guid>c</guid><title>Câmara aprova o orçamento do próximo ano</title>
+<link>https://diario.example/c</link><pubDate>Mon, 02 Mar 2026 09:00:00 GMT</pubDate>
+<description>Os vereadores votaram na terça-feira e aprovaram os gastos.</description></item>
+</channel></rss>"""
+
+
+def test_a_home_inferred_from_the_feeds_language_is_the_same_everywhere(tmp_path: Path, feed_server: FeedServer,
+                                                                        capsys, monkeypatch) -> None:
+    """The parser inferred BR from the feed's <language>; `feeds -v`, `show --why` and `retag` must infer the
+    same, not fall back to the address alone (which says nothing) and untag the story."""
+    monkeypatch.setenv("COLUMNS", "200")
+    url = feed_server.feed("/diario.xml", PT_RSS)
+    config = write_feeds_toml(tmp_path / "feeds.toml", [("Diário", url)], settings={"keep_days": 36500})
+    args = ["--config", str(config), "--data-dir", str(tmp_path / "data")]
+    assert main([*args, "fetch"]) == 0
+    capsys.readouterr()
+    import json
+
+    assert main([*args, "list", "--json"]) == 0
+    [story] = json.loads(capsys.readouterr().out)
+    assert story["countries"] == ["BR"]
+    assert main([*args, "feeds", "-v"]) == 0
+    assert "home BR (inferred)" in capsys.readouterr().out
+    assert main([*args, "show", str(story["id"]), "--why"]) == 0
+    assert "Brazil (BR)" in capsys.readouterr().out
+    assert main([*args, "retag"]) == 0
+    capsys.readouterr()
+    assert main([*args, "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["countries"] == ["BR"]

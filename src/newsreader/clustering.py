@@ -37,7 +37,7 @@ from newsreader.clusters.text import guess_language
 from newsreader.config.locations import PRIVATE_FILE_MODE
 from newsreader.config.types import FeedConfig
 from newsreader.store import ClusterInput, ClusterMark, Store
-from newsreader.tagging import outlet_country
+from newsreader.tagging import home_of
 
 #: feed url -> its settings in feeds.toml (pinned countries, home)
 Feeds = Mapping[str, FeedConfig]
@@ -84,7 +84,7 @@ def named_countries(story: ClusterInput, feed: FeedConfig | None) -> tuple[str, 
 
 @lru_cache(maxsize=4096)
 def _home(url: str, feed: FeedConfig | None, language: str | None) -> str | None:
-    return outlet_country(url, feed, language)  # once a feed, not once a story
+    return home_of(url, feed, language)  # once a feed, not once a story
 
 
 def _as_cluster_story(story: ClusterInput, language: str, feeds: Feeds) -> ClusterStory:

@@ -187,12 +187,12 @@ class Library:
     def versions(self, story_id: int) -> list[Version]:
         """Every story of the story's cluster, itself included, oldest first: who told it, from which country,
         in which language, when."""
-        from newsreader.tagging import outlet_country
+        from newsreader.tagging import home_of
 
         feeds = {feed.url: feed for feed in self.config.feeds}
         return [Version(id=row.id, feed=row.feed, title=row.title, when=datetime.fromtimestamp(row.sort_at, UTC),
                         language=row.language, read=row.read,
-                        country=outlet_country(row.feed_url, feeds.get(row.feed_url), row.feed_language))
+                        country=home_of(row.feed_url, feeds.get(row.feed_url), row.feed_language))
                 for row in self.store.cluster_versions(story_id)]
 
     def count(self, story_filter: StoryFilter = StoryFilter()) -> Counts:
@@ -365,17 +365,18 @@ class Library:
             return None
         story = texts[0]
         feed = next((f for f in self.config.feeds if f.url == story.feed_url), None)
-        home = home_of(story.feed_url, feed)
+        home = home_of(story.feed_url, feed, story.feed_language)
         explanation = explain_story(get_tagger(), title=story.title, summary=story.summary, text=story.text,
                                     text_source=story.text_source, link=story.link, categories=story.categories,
                                     pinned=feed.countries if feed else (), home=home)
         return explanation, home
 
     def home_of(self, feed: FeedConfig) -> tuple[str | None, bool]:
-        """A feed's home country, and whether it was inferred (from its address) rather than set."""
+        """A feed's home country, and whether it was inferred (from its address and declared language) rather
+        than set."""
         from newsreader.tagging import home_of
 
-        return home_of(feed.url, feed), not feed.home
+        return home_of(feed.url, feed, self.store.feed_language(feed.url)), not feed.home
 
     def recluster(self, *, on_batch: Callable[[int], None] | None = None) -> int:
         """Put every cached story into its cluster again, from nothing, in order of publication; returns how

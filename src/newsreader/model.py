@@ -214,6 +214,7 @@ class StoryText:
     link: str | None
     categories: tuple[str, ...]
     countries: tuple[str, ...]  #: as tagged now
+    feed_language: str | None = None  #: what its feed declares (with its address, the feed's inferred home)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,18 +30,10 @@ def tag_story(tagger: Tagger, *, title: str, summary: str, text: str, text_sourc
     return tagger.tag(title, lead, body, link=link, categories=tuple(categories), pinned=tuple(pinned), home=home)
 
 
-def home_of(feed_url: str, feed: FeedConfig | None) -> str | None:
-    """The feed's home country: as feeds.toml says, else as its address says (geo.infer_home)."""
-    if feed is not None and feed.home:
-        return feed.home
-    from newsreader.geo import infer_home
-
-    return infer_home(feed_url, None)
-
-
-def outlet_country(feed_url: str, feed: FeedConfig | None, language: str | None) -> str | None:
-    """The country an outlet tells the news from, for "who covered it": its home as feeds.toml says, else as
-    its address and its declared language say (geo.infer_home, as the parser tags its stories)."""
+def home_of(feed_url: str, feed: FeedConfig | None, language: str | None) -> str | None:
+    """The feed's home country: as feeds.toml says, else as its address and its declared language say
+    (geo.infer_home). The parser tags a feed's stories with this home, so an explanation, a retag and "who
+    covered it" must all ask it the same way."""
     if feed is not None and feed.home:
         return feed.home
     from newsreader.geo import infer_home
@@ -83,6 +75,6 @@ def retag(tagger: Tagger, stories: Iterable[StoryText], feeds: Mapping[str, Feed
         feed = feeds.get(story.feed_url)
         tags = tag_story(tagger, title=story.title, summary=story.summary, text=story.text,
                          text_source=story.text_source, link=story.link, categories=story.categories,
-                         pinned=feed.countries if feed else (), home=home_of(story.feed_url, feed))
+                         pinned=feed.countries if feed else (), home=home_of(story.feed_url, feed, story.feed_language))
         updates.append(StoryTags(story.id, tags.countries, tags.mentions, tags.regions))
     return updates

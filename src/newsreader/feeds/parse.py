@@ -133,8 +133,8 @@ def parse_feed(body: bytes, options: ParseOptions) -> ParsedFeed:
     tagger = _tagger() if options.tag else None
     if tagger is not None and options.home is None:
         # Most feeds say no home: the outlet's address (.co.uk, a known outlet) or its language says it.
-        language = (parsed.get("feed") or {}).get("language")
-        options = replace(options, home=_infer_home(options.url, language if isinstance(language, str) else None))
+        # The language as stored (feeds.language), so that tagging.home_of infers the same home later.
+        options = replace(options, home=_infer_home(options.url, _language((parsed.get("feed") or {}).get("language"))))
     entries: list[ParsedEntry] = []
     seen: set[str] = set()
     for raw in entries_raw:

@@ -192,6 +192,11 @@ class FeedsTable(Database):
             for r in rows
         ]
 
+    def feed_language(self, url: str) -> str | None:
+        """The language the feed at `url` last declared, or None."""
+        rows = self._read("SELECT language FROM feeds WHERE url = ?", (url,))
+        return rows[0]["language"] if rows else None
+
     def feed_names(self) -> list[str]:
         """Every feed's name, without counting its stories (the reader's feed rows and picker)."""
         return [row["name"] for row in self._read("SELECT name FROM feeds")]

@@ -43,15 +43,16 @@ class TagsTable(Database):
 
 
 _STORY_TEXT = (
-    "SELECT s.id, f.url AS feed_url, s.title, s.summary, s.text, s.text_source, s.link, s.categories, s.countries "
-    "FROM stories s JOIN feeds f ON f.id = s.feed_id "
+    "SELECT s.id, f.url AS feed_url, s.title, s.summary, s.text, s.text_source, s.link, s.categories, s.countries, "
+    "f.language AS feed_language FROM stories s JOIN feeds f ON f.id = s.feed_id "
 )
 
 
 def _story_text(r: sqlite3.Row) -> StoryText:
     return StoryText(id=r["id"], feed_url=r["feed_url"], title=r["title"], summary=r["summary"], text=r["text"],
                      text_source=r["text_source"], link=r["link"],
-                     categories=tuple(c for c in r["categories"].split("\n") if c), countries=split_codes(r["countries"]))
+                     categories=tuple(c for c in r["categories"].split("\n") if c), countries=split_codes(r["countries"]),
+                     feed_language=r["feed_language"])
 
 
 def write_places(db: sqlite3.Connection, story_id: int | None, countries: Sequence[str], mentions: Sequence[str],

@@ -19,7 +19,7 @@ from newsreader.config.types import FeedConfig
 from newsreader.library import Library
 from newsreader.model import StoryFilter
 from newsreader.store import ClusterMark, Store
-from newsreader.store.schema import APPLICATION_ID, MIGRATIONS
+from newsreader.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
 from feedserver import FeedServer, write_feeds_toml
 from story_factory import DAY, add_stories, entry, ids_by_key
@@ -218,7 +218,7 @@ def test_a_cache_from_before_clusters_upgrades_keeping_its_ids(tmp_path: Path) -
     db.close()
 
     store = Store(path)
-    assert store.schema_version == 6
+    assert store.schema_version == SCHEMA_VERSION
     rows = store._read("SELECT id, key, cluster_id, language FROM stories ORDER BY id")
     assert [(r["id"], r["key"], r["cluster_id"], r["language"]) for r in rows] == [
         (11, "w1", None, None), (23, "p1", None, None), (35, "t1", None, None)]

@@ -122,9 +122,11 @@ class FeedActions(ReaderBase):
             self.notify("\n".join(shown), title=title, severity="error" if len(failed) == len(summary.outcomes) else "warning",
                         timeout=10, markup=False)
         merged, self._merged_early = self._merged_early, False
-        if summary.deleted or summary.articles_extracted or not merged and (
-                summary.new or summary.updated or not self.story_list.total):
-            self._merge_new_stories()  # articles bring new tags: the counts and the filters may change
+        # Articles bring new tags: the counts and the filters may change. An empty list is loaded again too:
+        # its message was chosen while the refresh ran ("fetching…") and must now say how it ended.
+        if summary.deleted or summary.articles_extracted or not self.story_list.total or not merged and (
+                summary.new or summary.updated):
+            self._merge_new_stories()
 
     def _sync_finished(self, summary: RefreshSummary) -> None:
         """A failed sync is one notice: what failed, and that the reader goes on with what it has."""

@@ -318,6 +318,14 @@ def main() -> None:
               f"({cache.stat().st_size / 2**20:.0f} MiB)")
     else:
         print(f"reusing the cache of {have:,} stories in {directory}")
+    from newsreader.store import Store
+
+    with Store(cache) as store:
+        unclustered = store.unclustered_count()
+    if unclustered:  # the reader groups by story cluster by default: give the cache the clusters a stream has
+        started = time.perf_counter()
+        clusters = assign_clusters(directory)
+        print(f"put them in {clusters:,} story clusters in {time.perf_counter() - started:.1f} s")
 
     env = {**os.environ, "NEWSREADER_DATA_DIR": str(directory)}
     starts = []

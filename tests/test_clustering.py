@@ -321,3 +321,41 @@ def test_fetch_clusters_the_new_stories_and_list_and_show_say_so(tmp_path: Path,
 
     cli("fetch")  # all 304: nothing to cluster
     assert "re-clustered 4 stories into 3 clusters" in cli("recluster")
+
+
+def test_every_page_of_the_grouped_list_holds_each_clusters_newest_story_that_passes(tmp_path: Path) -> None:
+    """The grouped list's pages, near the top (walked in batches) and deep (chosen by SQL), against the rule
+    itself worked out here: a row per cluster, its newest story passing the filter, newest first."""
+    import random
+
+    from newsreader.store.clusters import DEEP_OFFSET
+
+    rng = random.Random(5)
+    store = Store(tmp_path / "cache.sqlite")
+    feed = FeedConfig("Wire", "https://wire.example/feed.xml")
+    start = 1_700_000_000.0
+    entries = [entry(f"s{n}", title=f"Story {n} " + rng.choice(["pipeline", "harvest", "summit"]),
+                     published=start + n * 60 + rng.choice((0, 0, 30)), countries=(rng.choice(["AM", "AZ", "RU"]),))
+               for n in range(2600)]
+    add_stories(store, feed, entries)
+    ids = sorted(ids_by_key(store).values())
+    clusters: dict[int, int] = {}
+    for story_id in ids:  # a third alone, the rest in clusters of up to a few stories, some left unplaced
+        roll = rng.random()
+        if roll < 0.1:
+            continue
+        clusters[story_id] = story_id if roll < 0.4 or not clusters else rng.choice(list(clusters.values())[-20:])
+    store.save_clusters([(s, c, "en") for s, c in clusters.items()], expect=None, mark=None, check=False)
+    rows = {r["id"]: (r["sort_at"], r["id"]) for r in store._read("SELECT id, sort_at FROM stories")}
+
+    for story_filter in (StoryFilter(), StoryFilter(country="AM"), StoryFilter(search="pipeline")):
+        passing = [h.id for h in store.headers(story_filter, limit=10_000)]
+        newest: dict[int, int] = {}
+        for story_id in passing:  # newest first: the first of each cluster is its newest that passes
+            newest.setdefault(clusters.get(story_id, story_id), story_id)
+        expected = sorted(newest.values(), key=lambda i: rows[i], reverse=True)
+        assert store.cluster_count(story_filter).total == len(expected)
+        for offset in (0, 100, 300, DEEP_OFFSET - 50, DEEP_OFFSET, len(expected) - 30):
+            page = [h.id for h in store.cluster_headers(story_filter, limit=100, offset=max(0, offset))]
+            assert page == expected[max(0, offset) : max(0, offset) + 100], (story_filter, offset)
+    store.close()

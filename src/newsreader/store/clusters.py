@@ -60,6 +60,10 @@ class VersionRow:
     read: bool
 
 
+#: From this row of the grouped list on, a page is chosen by SQL alone (see cluster_headers).
+DEEP_OFFSET = 1000
+
+
 def _as(where: str, alias: str) -> str:
     return _ALIAS.sub(f"{alias}.", where)
 
@@ -204,13 +208,38 @@ class ClustersTable(Database):
     def cluster_headers(self, story_filter: StoryFilter, *, limit: int = 100, offset: int = 0) -> list[StoryHeader]:
         """One page of the grouped list: a row per cluster, newest first, each the cluster's newest story that
         passes the filter, with what the whole cluster holds (stories, outlets, languages; read when all are)."""
-        where, params = self._newest_in_cluster(story_filter)
-        rows = self._read(
-            f"SELECT s.id FROM stories s INDEXED BY stories_list WHERE {where} "
-            "ORDER BY s.sort_at DESC, s.id DESC LIMIT ? OFFSET ?",
-            [*params, limit, offset],
-        )
-        return self._cluster_rows([row[0] for row in rows])
+        # Walk the stories that pass, newest first, on the slim list index: the first of each cluster met is its
+        # newest that passes, so a page costs about what the plain list's does. (Asking SQL for "no newer story
+        # of its cluster passes" instead probes the cluster for every row, and the filter again for each probe:
+        # two to three times the plain list's time for a search.)
+        if offset >= DEEP_OFFSET:  # far down the list, walking would bring every row above the page into Python
+            where, params = self._newest_in_cluster(story_filter)
+            rows = self._read(f"SELECT s.id FROM stories s INDEXED BY stories_list WHERE {where} "
+                              "ORDER BY s.sort_at DESC, s.id DESC LIMIT ? OFFSET ?", [*params, limit, offset])
+            return self._cluster_rows([row[0] for row in rows])
+        where, params = self._where(story_filter, walk=True)
+        wanted = offset + limit
+        seen: set[int] = set()
+        firsts: list[int] = []
+        after: tuple[float, int] | None = None
+        batch = wanted + max(wanted // 4, 25)  # a narrow filter rarely passes two stories of one cluster
+        while len(firsts) < wanted:
+            page_where, page_params = where, list(params)
+            if after is not None:
+                page_where += " AND (s.sort_at < ? OR (s.sort_at = ? AND s.id < ?))"
+                page_params += [after[0], after[0], after[1]]
+            rows = self._read(
+                f"SELECT s.id, coalesce(s.cluster_id, s.id), s.sort_at FROM stories s INDEXED BY stories_list "
+                f"WHERE {page_where} ORDER BY s.sort_at DESC, s.id DESC LIMIT ?", [*page_params, batch])
+            for story_id, cluster, _sort_at in rows:
+                if cluster not in seen:
+                    seen.add(cluster)
+                    firsts.append(story_id)
+            if len(rows) < batch:
+                break
+            after = (rows[-1][2], rows[-1][0])
+            batch *= 2
+        return self._cluster_rows(firsts[offset:wanted])
 
     def _cluster_rows(self, ids: Sequence[int]) -> list[StoryHeader]:
         if not ids:

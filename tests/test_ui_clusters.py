@@ -211,3 +211,24 @@ async def test_the_keys_are_in_the_help_the_palette_and_rebindable(store: Store)
         before = app.reader.article.story.id
         await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: app.reader.article.story.id != before, "the next version")
+
+
+def test_an_outlets_own_follow_ups_are_counted_as_versions_not_as_outlets(store: Store) -> None:
+    """Seen in a trial: five stories of one feed read "The same story from 5 other outlets"."""
+    from dataclasses import replace
+
+    from newsreader.model import Version
+    from newsreader.ui.widgets.article_view import ArticleView
+
+    story = store.story(store.headers(limit=1)[0].id)
+    assert story is not None
+    view = ArticleView(fixed_clock, lambda code: code)
+    follow_ups = tuple(Version(id=100 + n, feed="Desk", title=f"Follow-up {n}", when=story.when, language="en",
+                               country=None, read=False) for n in range(5))
+    assert view._versions(replace(story, versions=follow_ups)).plain.startswith(
+        "The same story: 5 other versions from 1 outlet")
+    mixed = follow_ups[:2] + (replace(follow_ups[0], id=200, feed="Wire"),)
+    assert view._versions(replace(story, versions=mixed)).plain.startswith(
+        "The same story: 3 other versions from 2 outlets")
+    apart = (follow_ups[0], replace(follow_ups[1], feed="Wire"))
+    assert view._versions(replace(story, versions=apart)).plain.startswith("The same story from 2 other outlets")

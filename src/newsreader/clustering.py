@@ -43,7 +43,7 @@ from newsreader.tagging import home_of
 Feeds = Mapping[str, FeedConfig]
 
 #: Bump when the clusterer's pickled state changes shape (its attributes, or what they hold).
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: the term indexes hold each cluster's sum vector
 #: The stage looks whether it should stop (the reader quitting) every this many stories.
 STOP_EVERY = 500
 #: Recluster writes its clusters, and reports progress, this many stories at a time.

@@ -44,8 +44,10 @@ class Clusterer:
         self.clock = -math.inf  #: the latest publication time seen
         self._df = DocumentFrequencies()
         self._clusters: dict[ClusterId, ClusterState] = {}
-        self._word_index: dict[str, set[ClusterId]] = {}  # "lang:word" -> clusters holding it
-        self._key_index: dict[str, set[ClusterId]] = {}
+        # "lang:word" (or a key) -> the clusters holding it, each with its sum vector that holds the term (the
+        # same dict object, so the weights are read without looking the cluster up)
+        self._word_index: dict[str, dict[ClusterId, Vector]] = {}
+        self._key_index: dict[str, dict[ClusterId, Vector]] = {}
         self._in_clusters: list[tuple[float, int, Member]] = []  # heaps by publication time
         self._in_df: list[tuple[float, int, Member]] = []
         self._seq = 0
@@ -132,18 +134,21 @@ class Clusterer:
         clusters, p = self._clusters, self.params
         by_words: dict[ClusterId, float] = {}
         by_keys: dict[ClusterId, float] = {}
+        most = p.most_clusters
         for index, weights, prefix, dots in ((self._word_index, words, f"{lang}:", by_words),
                                              (self._key_index, keys, "", by_keys)):
             for term, w in weights.items():
                 holders = index.get(prefix + term)
-                if not holders or len(holders) > p.most_clusters:
+                if not holders or len(holders) > most:
                     continue
-                for cid in holders:
-                    cluster = clusters[cid]
-                    dots[cid] = dots.get(cid, 0.0) + w * (cluster.words[lang] if prefix else cluster.keys)[term]
-        partial = {cid: dot / clusters[cid].norm(lang) for cid, dot in by_words.items()}
+                get = dots.get
+                for cid, sums in holders.items():
+                    dots[cid] = get(cid, 0.0) + w * sums[term]
+        # ClusterState.norm, inline: a story has dozens of candidates, and this is the clusterer's inner loop
+        sqrt = math.sqrt
+        partial = {cid: dot / sqrt(max(0.0, clusters[cid].squares.get(lang, 0.0))) for cid, dot in by_words.items()}
         for cid, dot in by_keys.items():
-            partial[cid] = partial.get(cid, 0.0) + dot / clusters[cid].norm(_KEYS)
+            partial[cid] = partial.get(cid, 0.0) + dot / sqrt(max(0.0, clusters[cid].squares.get(_KEYS, 0.0)))
         best = sorted(partial, key=lambda cid: (-partial[cid], str(cid)))[: p.most_candidates]
         for cid in best:
             cluster = clusters[cid]
@@ -186,12 +191,12 @@ class Clusterer:
             cluster.shift(lang, sums, term, w)
             name = f"{lang}:{term}"
             if not cluster.word_counts[name]:
-                self._word_index.setdefault(name, set()).add(cluster.id)
+                self._word_index.setdefault(name, {})[cluster.id] = sums
             cluster.word_counts[name] += 1
         for key, w in member.keys.items():
             cluster.shift(_KEYS, cluster.keys, key, w)
             if not cluster.key_counts[key]:
-                self._key_index.setdefault(key, set()).add(cluster.id)
+                self._key_index.setdefault(key, {})[cluster.id] = cluster.keys
             cluster.key_counts[key] += 1
 
     def _leave(self, member: Member) -> None:
@@ -236,9 +241,9 @@ class Clusterer:
         count(_KEYS, list(member.keys))
 
     @staticmethod
-    def _unindex(index: dict[str, set[ClusterId]], term: str, cluster_id: ClusterId) -> None:
+    def _unindex(index: dict[str, dict[ClusterId, Vector]], term: str, cluster_id: ClusterId) -> None:
         holders = index[term]
-        holders.discard(cluster_id)
+        holders.pop(cluster_id, None)
         if not holders:
             del index[term]
 

@@ -215,7 +215,12 @@ class ArticleView(VerticalScroll, can_focus=True, inherit_bindings=False):
     def _versions(self, story: Story) -> Text:
         """The same story elsewhere: each other outlet's version (feed, country, language, time, title)."""
         others = story.versions
-        lines = Text(f"The same story from {len(others)} other outlet{'s' if len(others) > 1 else ''}", style="bold")
+        outlets = len({version.feed for version in others})
+        if outlets == len(others):
+            heading = f"The same story from {outlets} other outlet{'s' if outlets > 1 else ''}"
+        else:  # an outlet's own follow-ups count as versions, not as more outlets
+            heading = f"The same story: {len(others)} other versions from {outlets} outlet{'s' if outlets > 1 else ''}"
+        lines = Text(heading, style="bold")
         if self.version_key:
             lines.append(f" ({self.version_key}: read the next)", style="dim")
         now = self._clock()

@@ -311,10 +311,11 @@ async def test_the_reader_sends_read_and_star_and_shows_a_star_set_on_the_server
         assert [h.title for h in reader.story_list.visible_headers()] == [f"Chile {token} copper exports",
                                                                          f"Kenya {token} holds rates"]
         await pilot.press("s", "m")  # star and read the first
-        # Generous: under CI's load, a cold tt-rss behind another test's updater run answered in over 30 s.
+        # (This once timed out now and then: when the two stories fell into one cluster, `m` marked the cluster
+        # through a path that did not ask for a send. tests/test_ui_sync.py holds that case without a server.)
         sent = lambda: library.queued_changes() == 0 and reader.refresher.free  # noqa: E731
         await wait_for(pilot, lambda: sent() or "not reached" in screen_lines(app)[0], "the marks to reach tt-rss",
-                       timeout=120)
+                       timeout=60)
         assert sent(), screen_lines(app)[0]  # the status bar says why the send failed
         chile = f"http://example.invalid/{token}-r2"
         assert await asyncio.to_thread(ttrss_flags, sync_servers, chile) == (True, True)

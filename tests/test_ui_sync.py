@@ -70,3 +70,39 @@ async def test_d_on_a_server_feed_unsubscribes_there_at_the_next_sync(tmp_path: 
         assert any("tt-rss is told at the next sync" in n for n in notices(app))
     assert [(c.op, c.remote_id) for c in store.queued_changes()] == [("unsubscribe", 7)]
     assert store.stories() == [] and store.server_feeds() == []
+
+
+async def test_reading_a_story_of_a_cluster_sends_the_whole_clusters_marks(tmp_path: Path, monkeypatch) -> None:
+    """m on one outlet's version marks the cluster read (mark_cluster_read); those marks must go to the server
+    a moment later like any other, not wait for the next sync (found as a flaky real-server test)."""
+    library = library_with(tmp_path, "ttrss")
+    store: Store = library.store
+    ids = store.save_server_feeds([ServerFeedRow(7, "http://feeds.example/7.xml", "Desk", None),
+                                   ServerFeedRow(8, "http://feeds.example/8.xml", "Wire", None)])
+    for remote, feed_id in ids.items():
+        store.save_feed(feed_id, [entry(f"ttrss:{remote}0", f"Armenia and Azerbaijan talk ({remote})", countries=("AM",))])
+        store.map_synced_stories(feed_id, [(f"ttrss:{remote}0", remote * 10, False, False)])
+    first, second = sorted(row[0] for row in store._read("SELECT id FROM stories"))
+    store.save_clusters([(first, first, "en"), (second, first, "en")], expect=None, mark=None, check=False)
+
+    sent: list[list[tuple[str, int | None, int | None]]] = []
+    send = library.send_changes
+
+    def recording_send(**options: object):  # type: ignore[no-untyped-def]
+        sent.append([(c.op, c.remote_id, c.value) for c in store.queued_changes()])
+        return send(**options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(library, "send_changes", recording_send)
+    import newsreader.ui.refresh
+
+    monkeypatch.setattr(newsreader.ui.refresh, "SEND_AFTER_SECONDS", 0.05)
+    app = make_app(library, clock=fixed_clock, state_path=None)
+    async with app.run_test(size=SIZE) as pilot:
+        reader = app.reader
+        await wait_for(pilot, lambda: reader.refresher.last_refresh is not None and reader.refresher.free,
+                       "the first (failing) sync")
+        await settle(pilot, app)
+        assert reader.story_list.total == 1  # one row: the event
+        await pilot.press("m")
+        await wait_for(pilot, lambda: bool(sent), "a send of the marks")
+        assert sorted(sent[-1]) == [("read", 70, 1), ("read", 80, 1)]

@@ -187,6 +187,8 @@ class ReaderBase(Screen[None]):
         if not self.grouped:
             self._bump_counts(unread=-len(changed))
         self.filter_pane.story_filter = self.filters.story_filter()  # the unread counts changed
+        if not self.offline:
+            self.refresher.changes_made()  # a [sync] server hears of the whole cluster in a moment
 
     @work(group="marks", exit_on_error=False)
     async def _save_flag(self, call: Callable[..., None], *args: object) -> None:

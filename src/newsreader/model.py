@@ -100,10 +100,6 @@ class StoryFilter:
     def but(self, **changes: object) -> StoryFilter:
         return replace(self, **changes)  # type: ignore[arg-type]
 
-    @property
-    def is_empty(self) -> bool:
-        return self == StoryFilter()
-
 
 @dataclass(frozen=True, slots=True)
 class StoryHeader:

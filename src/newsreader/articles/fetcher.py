@@ -189,8 +189,3 @@ class ArticleFetcher:
         self.pool.close()
         self._alone.close()
         self._one_thread.shutdown(wait=True, cancel_futures=True)
-
-
-def article_client(concurrency: int, per_host: int, timeout: float, proxy: str | None = None) -> HttpClient:
-    """The client for article pages: the feeds' limits and proxy, with a cap fit for a web page."""
-    return HttpClient(concurrency=concurrency, per_host=per_host, timeout=timeout, max_bytes=ARTICLE_MAX_BYTES, proxy=proxy)

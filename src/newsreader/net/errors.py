@@ -21,11 +21,6 @@ class FailureKind(str, Enum):
     PROTOCOL = "protocol"  #: the server broke off or sent something that is not HTTP
     DECODING = "decoding"  #: the body could not be decompressed
 
-    @property
-    def offline_like(self) -> bool:
-        """Failures that every feed shares when this machine has no network."""
-        return self in (FailureKind.DNS, FailureKind.CONNECT, FailureKind.PROXY)
-
 
 class FetchError(Exception):
     """A download that failed. `str()` is one line fit for a status column; `kind` says what went wrong."""

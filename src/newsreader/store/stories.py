@@ -157,18 +157,6 @@ class StoriesTable(Database):
         sql = f"SELECT s.id FROM stories s WHERE {where} ORDER BY s.sort_at DESC, s.id DESC"
         return [row[0] for row in self._read(sql, params)]
 
-    def headers_by_id(self, ids: Sequence[int]) -> list[StoryHeader]:
-        """Headers for these ids, in the order given (unknown ids are left out)."""
-        if not ids:
-            return []
-        rows = {}
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            for r in self._read(f"SELECT {_HEADER_COLUMNS} FROM stories s JOIN feeds f ON f.id = s.feed_id WHERE s.id IN ({marks})", chunk):
-                rows[r["id"]] = _header(r)
-        return [rows[i] for i in ids if i in rows]
-
     def story(self, story_id: int) -> Story | None:
         rows = self._read(f"SELECT {_STORY_COLUMNS} FROM stories s JOIN feeds f ON f.id = s.feed_id WHERE s.id = ?", (story_id,))
         return _story(rows[0]) if rows else None

@@ -58,10 +58,6 @@ class ActiveFilters:
     def drop_last(self) -> ActiveFilters:
         return ActiveFilters(self.applied[:-1])
 
-    @property
-    def last_kind(self) -> str | None:
-        return self.applied[-1][0] if self.applied else None
-
     def __bool__(self) -> bool:
         return bool(self.applied)
 

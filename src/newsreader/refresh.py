@@ -20,6 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from newsreader.blocking import run_blocking
 from newsreader.config.types import Config, FeedConfig
 from newsreader.errors import RefreshCancelled, StoreError
 from newsreader.feeds.parse import ParseError, ParseOptions, ParserPool, parse_feed
@@ -36,8 +37,6 @@ if TYPE_CHECKING:
 RETRY_AFTER_WAIT_MAX = 10.0
 #: Below this many feeds, starting worker processes costs more than parsing on one core.
 PROCESS_POOL_MIN_FEEDS = 8
-#: How often a run started by `refresh_feeds_sync` looks whether it has been cancelled.
-CANCEL_POLL_SECONDS = 0.1
 #: New stories reach the search index this many at a time (and at the end of a run): FTS5 indexes a
 #: batch for far less per story than one feed's worth (benchmarks/README.md, Fetch).
 SEARCH_INDEX_BATCH = 5000
@@ -378,19 +377,10 @@ def refresh_feeds_sync(store: Store, config: Config, *, cancel: threading.Event 
     RefreshCancelled, which says how many feeds were saved.
     """
     summary = RefreshSummary()
-
-    async def run() -> RefreshSummary:
-        refresh = asyncio.ensure_future(refresh_feeds(store, config, summary=summary, **kwargs))  # type: ignore[arg-type]
-        while cancel is not None and not refresh.done():
-            await asyncio.wait([refresh], timeout=CANCEL_POLL_SECONDS)
-            if cancel.is_set():
-                refresh.cancel()
-        try:
-            return await refresh
-        except asyncio.CancelledError:
-            raise RefreshCancelled(len(summary.outcomes)) from None
-
-    return asyncio.run(run())
+    try:
+        return run_blocking(refresh_feeds(store, config, summary=summary, **kwargs), cancel)  # type: ignore[arg-type]
+    except asyncio.CancelledError:
+        raise RefreshCancelled(len(summary.outcomes)) from None
 
 
 __all__ = ["RefreshCancelled", "refresh_feeds", "refresh_feeds_sync", "retag_stories"]

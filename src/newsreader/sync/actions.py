@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from newsreader.blocking import run_blocking
 from newsreader.config.types import Config
 from newsreader.errors import FeedListError, RefreshCancelled
 from newsreader.model import ServerSubscription, SyncOutcome
@@ -21,10 +22,6 @@ from newsreader.sync.fever import CANNOT_SUBSCRIBE
 
 if TYPE_CHECKING:
     from newsreader.config.sync import SyncConfig
-
-#: How often a send that may be cancelled looks whether it has been.
-CANCEL_POLL_SECONDS = 0.1
-
 
 @dataclass(frozen=True, slots=True)
 class ServerUnsubscription:
@@ -40,18 +37,10 @@ def send_changes(store: Store, config: Config, *, cancel: threading.Event | None
     queued (RefreshCancelled)."""
     from newsreader.sync.engine import run_sync
 
-    async def run() -> SyncOutcome:
-        sending = asyncio.ensure_future(run_sync(store, config, full=False))
-        while cancel is not None and not sending.done():
-            await asyncio.wait([sending], timeout=CANCEL_POLL_SECONDS)
-            if cancel.is_set():
-                sending.cancel()
-        try:
-            return await sending
-        except asyncio.CancelledError:
-            raise RefreshCancelled(0) from None
-
-    return asyncio.run(run())
+    try:
+        return run_blocking(run_sync(store, config, full=False), cancel)
+    except asyncio.CancelledError:
+        raise RefreshCancelled(0) from None
 
 
 def subscribe(store: Store, config: Config, url: str, *, offline: bool = False) -> ServerSubscription:

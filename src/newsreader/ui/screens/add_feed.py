@@ -15,7 +15,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
@@ -23,6 +22,7 @@ from textual.worker import Worker, WorkerState
 from newsreader.library import FeedConfig, Library
 from newsreader.text.sanitize import safe_line
 from newsreader.ui.format import error_line
+from newsreader.ui.screens.typeahead import TypeAheadScreen
 
 if TYPE_CHECKING:  # discover brings httpx and feedparser: loaded when a lookup runs, not with the reader
     from newsreader.library import AddResult, Discovery, FeedCandidate, ServerSubscription
@@ -31,7 +31,7 @@ ONLINE_HINT = "A feed's URL, or any page of a site: its feeds are found and offe
 OFFLINE_HINT = "Offline: the URL is added as given, unchecked, and fetched when the reader next runs online."
 
 
-class AddFeedScreen(ModalScreen["AddResult | ServerSubscription | None"]):
+class AddFeedScreen(TypeAheadScreen["AddResult | ServerSubscription | None"]):
     """Returns what `feedlist.add_feed` added (or, with tt-rss, the subscription made there), or None when
     cancelled. With Fever, which cannot subscribe, it says so and adds nothing."""
 
@@ -47,7 +47,6 @@ class AddFeedScreen(ModalScreen["AddResult | ServerSubscription | None"]):
         self._offline = offline
         self._candidates: tuple[FeedCandidate, ...] = ()
         self._busy = False  # a lookup or a write is running: enter waits for it
-        self._pending: list[tuple[str, str | None]] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="add-feed") as box:
@@ -74,9 +73,7 @@ class AddFeedScreen(ModalScreen["AddResult | ServerSubscription | None"]):
     def on_mount(self) -> None:
         self.choices.display = False
         self.url_input.focus()
-        pending, self._pending = self._pending, []
-        for key, character in pending:
-            self._apply_key(key, character)
+        self.type_pending()
 
     @property
     def url_input(self) -> Input:
@@ -99,27 +96,13 @@ class AddFeedScreen(ModalScreen["AddResult | ServerSubscription | None"]):
         """The feeds offered now (for tests)."""
         return self._candidates
 
-    # -- keys typed before the dialog had focus (see filter_bar.forward_to_search) --------------------
+    # -- keys typed before the dialog had focus (typeahead.py) ----------------------------------------
 
-    def feed_key(self, key: str, character: str | None) -> bool:
-        if key not in ("backspace", "enter", "escape") and not (character and character.isprintable()):
-            return False
-        if not self.is_mounted or not self.query("#add-feed-url"):
-            self._pending.append((key, character))
-        else:
-            self._apply_key(key, character)
-        return True
+    def typing_box(self) -> Input:
+        return self.url_input
 
-    def _apply_key(self, key: str, character: str | None) -> None:
-        box = self.url_input
-        if key == "backspace":
-            box.action_delete_left()
-        elif key == "enter":
-            self._submit()
-        elif key == "escape":
-            self.action_cancel()
-        elif character:
-            box.insert_text_at_cursor(character)
+    def typed_enter(self) -> None:
+        self._submit()
 
     # -- what the dialog says -------------------------------------------------------------------------
 

@@ -8,14 +8,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from newsreader.ui.pickers import Search
+from newsreader.ui.screens.typeahead import TypeAheadScreen
 
 
-class PickerScreen(ModalScreen[str | None]):
+class PickerScreen(TypeAheadScreen[str | None]):
     """Returns the chosen value, or None when dismissed."""
 
     BINDINGS = [
@@ -25,6 +25,7 @@ class PickerScreen(ModalScreen[str | None]):
         Binding("pagedown", "move(10)", "Page down", show=False, id="picker.page_down"),
         Binding("pageup", "move(-10)", "Page up", show=False, id="picker.page_up"),
     ]
+    TYPE_AHEAD_KEYS = ("up", "down")
 
     def __init__(self, title: str, search: Search, *, placeholder: str = "Type to search", hint: str = "") -> None:
         super().__init__()
@@ -33,7 +34,6 @@ class PickerScreen(ModalScreen[str | None]):
         self._placeholder = placeholder
         self._hint = hint
         self._values: list[str] = []
-        self._pending: list[tuple[str, str | None]] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker") as box:
@@ -47,33 +47,14 @@ class PickerScreen(ModalScreen[str | None]):
         self.query_one("#picker-hint").display = bool(self._hint)
         self._fill("")
         self.query_one(Input).focus()
-        pending, self._pending = self._pending, []
-        for key, character in pending:
-            self._apply_key(key, character)
+        self.type_pending()
 
-    def feed_key(self, key: str, character: str | None) -> bool:
-        """A key typed before this screen had focus (see filter_bar.forward_to_search)."""
-        if key not in ("backspace", "enter", "escape", "up", "down") and not (character and character.isprintable()):
-            return False
-        if not self.is_mounted or not self.query(Input):
-            self._pending.append((key, character))
-        else:
-            self._apply_key(key, character)
-        return True
+    def typed_enter(self) -> None:
+        self._fill(self.typing_box().value)  # the Changed events of keys typed ahead may still be queued
+        self._submitted()
 
-    def _apply_key(self, key: str, character: str | None) -> None:
-        box = self.query_one(Input)
-        if key == "backspace":
-            box.action_delete_left()
-        elif key == "enter":
-            self._fill(box.value)  # the Changed events of keys typed ahead may still be queued
-            self._submitted()
-        elif key == "escape":
-            self.action_cancel()
-        elif key in ("up", "down"):
-            self.action_move(1 if key == "down" else -1)
-        elif character:
-            box.insert_text_at_cursor(character)
+    def typed_key(self, key: str) -> None:
+        self.action_move(1 if key == "down" else -1)
 
     @property
     def options(self) -> OptionList:
@@ -116,5 +97,3 @@ class PickerScreen(ModalScreen[str | None]):
         current = self.options.highlighted or 0
         self.options.highlighted = max(0, min(len(self._values) - 1, current + step))
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -186,9 +186,7 @@ class ReaderBase(Screen[None]):
             return
         if not self.grouped:
             self._bump_counts(unread=-len(changed))
-        self.filter_pane.story_filter = self.filters.story_filter()  # the unread counts changed
-        if not self.offline:
-            self.refresher.changes_made()  # a [sync] server hears of the whole cluster in a moment
+        self._marks_saved()
 
     @work(group="marks", exit_on_error=False)
     async def _save_flag(self, call: Callable[..., None], *args: object) -> None:
@@ -197,9 +195,14 @@ class ReaderBase(Screen[None]):
         except StoreError as error:
             self.cache_refused(error)
             return
-        self.filter_pane.story_filter = self.filters.story_filter()  # the unread counts changed
+        self._marks_saved()
+
+    def _marks_saved(self) -> None:
+        """Read or starred flags reached the cache, by any key: the filter pane's unread counts change, and a
+        [sync] server hears of it in a moment."""
+        self.filter_pane.story_filter = self.filters.story_filter()
         if not self.offline:
-            self.refresher.changes_made()  # a [sync] server hears of it in a moment
+            self.refresher.changes_made()
 
     def cache_refused(self, error: StoreError) -> None:
         """The cache would not take a change: say why in words a person can act on."""

@@ -113,8 +113,7 @@ class StoryActions(ReaderBase):
             self.cache_refused(error)
             return
         self.notify(f"Marked {stories(changed)} read.", markup=False, timeout=3)
-        if not self.offline:
-            self.refresher.changes_made()
+        self._marks_saved()
         self._merge_new_stories()
         if self.article.story is not None:
             self.article.story = replace_story(self.article.story, read=True)
